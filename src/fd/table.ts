@@ -1,0 +1,145 @@
+import { check, PosixError } from '../errors.js';
+import { createWasmCore } from '../core/wasm-core.js';
+import type { ReadinessCore } from '../core/readiness-core.js';
+import type { Descriptor } from './descriptor.js';
+
+/** Something blocked in a wait that a wakeup may end (a pending Epoll/Poll/select call). */
+export interface Waiter {
+  /** Re-checks the waiter's condition; runs in a microtask after wakeups. */
+  recheck(): void;
+}
+
+/**
+ * The process's descriptor table: numbers allocated lowest-free from 3 (0, 1 and 2 are stdio),
+ * the JavaScript object behind each number, and the core that holds their readiness.
+ * Wakeups are batched: sources update the core synchronously, and blocked waiters are rechecked
+ * once, in a microtask, after the code that caused the wakeups has run.
+ */
+export class DescriptorTable {
+  readonly core: ReadinessCore;
+  readonly #objects: (Descriptor | undefined)[] = [];
+  /** Free numbers below #next, as a binary min-heap. */
+  readonly #free: number[] = [];
+  #next = 3;
+  /** Epoll instances with blocked callers, by fd: notified by the core. */
+  readonly #epollWaiters = new Map<number, Waiter>();
+  /** Poll and select calls in progress: any wakeup may concern them. */
+  readonly #scanWaiters = new Set<Waiter>();
+  #scheduled = false;
+
+  constructor(core: ReadinessCore = createWasmCore()) {
+    this.core = core;
+  }
+
+  /** Takes the lowest free number for `object` and opens it in the core. */
+  allocate(object: Descriptor, epoll: boolean): number {
+    const fd = this.#free.length > 0 ? heapPop(this.#free) : this.#next++;
+    const result = epoll ? this.core.epollCreate(fd) : this.core.open(fd);
+    if (result < 0) {
+      heapPush(this.#free, fd);
+      check(result, 'open descriptor');
+    }
+    this.#objects[fd] = object;
+    return fd;
+  }
+
+  /** Closes `fd` in the core (it leaves every interest list) and frees its number. */
+  release(fd: number): void {
+    check(this.core.close(fd), 'close');
+    this.#objects[fd] = undefined;
+    this.#epollWaiters.delete(fd);
+    heapPush(this.#free, fd);
+    // poll() reports POLLNVAL for a closed fd and select() fails with EBADF: both must look again.
+    if (this.#scanWaiters.size > 0) this.schedule();
+  }
+
+  /** The object behind `fd`, or undefined. */
+  get(fd: number): Descriptor | undefined {
+    return this.#objects[fd];
+  }
+
+  /** The object behind `fd`, or EBADF. */
+  lookup(fd: number): Descriptor {
+    const object = Number.isInteger(fd) && fd >= 0 ? this.#objects[fd] : undefined;
+    if (object === undefined) throw new PosixError('EBADF', `fd ${fd} is not open`);
+    return object;
+  }
+
+  /** A source's new level and optional wakeup. */
+  update(fd: number, level: number, edge: number): void {
+    const pending = this.core.set(fd, level, edge);
+    if (pending > 0 || (edge !== 0 && this.#scanWaiters.size > 0)) this.schedule();
+  }
+
+  /** The current readiness level of `fd` (EBADF if closed). */
+  level(fd: number): number {
+    return check(this.core.level(fd), 'level');
+  }
+
+  setEpollWaiter(epfd: number, waiter: Waiter | undefined): void {
+    if (waiter) this.#epollWaiters.set(epfd, waiter);
+    else this.#epollWaiters.delete(epfd);
+  }
+
+  addScanWaiter(waiter: Waiter): void {
+    this.#scanWaiters.add(waiter);
+  }
+
+  deleteScanWaiter(waiter: Waiter): void {
+    this.#scanWaiters.delete(waiter);
+  }
+
+  /** Arranges one recheck of the waiters after the current synchronous code. */
+  schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(this.#dispatch);
+  }
+
+  readonly #dispatch = (): void => {
+    this.#scheduled = false;
+    for (const epfd of this.core.takeNotified()) this.#epollWaiters.get(epfd)?.recheck();
+    for (const waiter of [...this.#scanWaiters]) waiter.recheck();
+  };
+
+  /** Every open descriptor: fd, kind and level, like `ls -l /proc/self/fd`. */
+  inspect(): Array<{ fd: number; kind: string; level: number }> {
+    const rows: Array<{ fd: number; kind: string; level: number }> = [];
+    this.#objects.forEach((object, fd) => {
+      if (object) rows.push({ fd, kind: object.kind, level: this.core.level(fd) });
+    });
+    return rows;
+  }
+}
+
+function heapPush(heap: number[], value: number): void {
+  let i = heap.length;
+  heap.push(value);
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (heap[parent]! <= value) break;
+    heap[i] = heap[parent]!;
+    i = parent;
+  }
+  heap[i] = value;
+}
+
+function heapPop(heap: number[]): number {
+  const top = heap[0]!;
+  const last = heap.pop()!;
+  if (heap.length === 0) return top;
+  let i = 0;
+  for (;;) {
+    let child = 2 * i + 1;
+    if (child >= heap.length) break;
+    if (child + 1 < heap.length && heap[child + 1]! < heap[child]!) child++;
+    if (heap[child]! >= last) break;
+    heap[i] = heap[child]!;
+    i = child;
+  }
+  heap[i] = last;
+  return top;
+}
+
+/** The table that descriptors use unless given another. */
+export const defaultTable = new DescriptorTable();
