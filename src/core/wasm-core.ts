@@ -51,13 +51,14 @@ export class WasmCore implements ReadinessCore {
   readonly exports: CoreExports;
   #i32: Int32Array;
   #u16: Uint16Array;
-  /** Index (in i32 units) of the last wait's first event record. */
-  #events = 0;
+  /** The scratch area's address in i32 units: fixed for the life of the instance. */
+  readonly #scratch: number;
 
   constructor() {
     this.exports = new WebAssembly.Instance(coreModule(), {}).exports as unknown as CoreExports;
     this.#i32 = new Int32Array(this.exports.memory.buffer);
     this.#u16 = new Uint16Array(this.exports.memory.buffer);
+    this.#scratch = this.exports.scratch_ptr() >> 2;
   }
 
   /** The memory as i32, current after any growth (a grown memory detaches old views). */
@@ -98,15 +99,13 @@ export class WasmCore implements ReadinessCore {
     return this.exports.ep_ctl(epfd, op, fd, events);
   }
   wait(epfd: number, maxEvents: number): number {
-    const n = this.exports.ep_wait(epfd, maxEvents);
-    if (n > 0) this.#events = this.exports.scratch_ptr() >> 2;
-    return n;
+    return this.exports.ep_wait(epfd, maxEvents);
   }
   eventFd(i: number): number {
-    return this.i32[this.#events + 2 * i]!;
+    return this.i32[this.#scratch + 2 * i]!;
   }
   eventMask(i: number): number {
-    return this.i32[this.#events + 2 * i + 1]! >>> 0;
+    return this.i32[this.#scratch + 2 * i + 1]! >>> 0;
   }
   setWaiters(epfd: number, n: number): number {
     return this.exports.ep_waiters(epfd, n);
@@ -114,7 +113,7 @@ export class WasmCore implements ReadinessCore {
   takeNotified(): number[] {
     const n = this.exports.take_notified();
     if (n <= 0) return [];
-    const base = this.exports.scratch_ptr() >> 2;
+    const base = this.#scratch;
     return Array.from(this.i32.subarray(base, base + n));
   }
   scanPoll(fds: Int32Array, events: Int32Array, revents: Int32Array, n: number): number {
@@ -144,7 +143,7 @@ export class WasmCore implements ReadinessCore {
   interest(epfd: number): InterestEntry[] | number {
     const n = this.exports.ep_interest(epfd);
     if (n < 0) return n;
-    const base = this.exports.scratch_ptr() >> 2;
+    const base = this.#scratch;
     const i32 = this.i32;
     const entries: InterestEntry[] = [];
     for (let k = 0; k < n; k++) {
@@ -161,7 +160,7 @@ export class WasmCore implements ReadinessCore {
   readyList(epfd: number): number[] | number {
     const n = this.exports.ep_ready(epfd);
     if (n < 0) return n;
-    const base = this.exports.scratch_ptr() >> 2;
+    const base = this.#scratch;
     return Array.from(this.i32.subarray(base, base + n));
   }
 }

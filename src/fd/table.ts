@@ -89,6 +89,11 @@ export class DescriptorTable {
     this.#scanWaiters.delete(waiter);
   }
 
+  /** After a change that may have made something ready (ctl ADD/MOD): recheck if anyone waits. */
+  scheduleIfWaiting(): void {
+    if (this.#epollWaiters.size > 0 || this.#scanWaiters.size > 0) this.schedule();
+  }
+
   /** Arranges one recheck of the waiters after the current synchronous code. */
   schedule(): void {
     if (this.#scheduled) return;

@@ -1,0 +1,227 @@
+import {
+  EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLET, EPOLLEXCLUSIVE, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLPRI, EPOLLWAKEUP, FD_SETSIZE, LEVEL_BITS,
+} from '../core/constants.js';
+import { check, PosixError } from '../errors.js';
+import { Descriptor } from '../fd/descriptor.js';
+import { defaultTable, type DescriptorTable, type Waiter } from '../fd/table.js';
+import { armDeadline, toTimeout } from './deadline.js';
+import type { Events } from './events.js';
+import { toFd, toMask, type FileLike } from './fileobj.js';
+
+/** One caller blocked in poll() or wait(). */
+interface BlockedCall {
+  maxEvents: number;
+  /** Receives the events once some are reported (or [] / 0 at the timeout). */
+  finish(n: number): void;
+  fail(error: Error): void;
+  cancelTimer?: () => void;
+}
+
+/** A row of `Epoll.inspect()`, like a `tfd:` line of /proc/PID/fdinfo for an epoll fd. */
+export interface EpollItemInfo {
+  fd: number;
+  /** Interest mask without the input flags (ERR and HUP are always part of it). */
+  events: number;
+  flags: Array<'ET' | 'ONESHOT' | 'EXCLUSIVE' | 'WAKEUP'>;
+  armed: boolean;
+  queued: boolean;
+  /** The fd's current readiness level. */
+  level: number;
+}
+
+/**
+ * An epoll instance, shaped like Python's `select.epoll` (timeouts in milliseconds). It is a
+ * descriptor itself: readable while it has events to report, and it can be registered in another
+ * Epoll (nesting) or watched by Poll and select().
+ *
+ * Several concurrent poll() calls behave like threads blocked in epoll_wait on one epfd: they
+ * queue in call order; a level-triggered event is reported to every one of them, an
+ * edge-triggered event to the first only.
+ */
+export class Epoll extends Descriptor {
+  readonly kind = 'epoll';
+  readonly #blocked: BlockedCall[] = [];
+  readonly #waiter: Waiter = { recheck: () => this.#recheck() };
+
+  constructor(table: DescriptorTable = defaultTable) {
+    super(table, true);
+  }
+
+  /** Adds fd to the interest list (EPOLL_CTL_ADD). Default mask: IN | PRI | OUT, as in Python. */
+  register(file: FileLike, events: number = EPOLLIN | EPOLLPRI | EPOLLOUT): void {
+    this.#ctl(EPOLL_CTL_ADD, file, toMask(events), 'register');
+  }
+
+  /** Changes fd's mask (EPOLL_CTL_MOD): re-arms ONESHOT and re-evaluates readiness. */
+  modify(file: FileLike, events: number): void {
+    this.#ctl(EPOLL_CTL_MOD, file, toMask(events), 'modify');
+  }
+
+  /** Removes fd from the interest list (EPOLL_CTL_DEL). */
+  unregister(file: FileLike): void {
+    this.#ctl(EPOLL_CTL_DEL, file, 0, 'unregister');
+  }
+
+  #ctl(op: number, file: FileLike, events: number, what: string): void {
+    const epfd = this.openFd(what);
+    const fd = toFd(file);
+    check(this.table.core.ctl(epfd, op, fd, events), `epoll ${what} fd ${fd}`);
+    // ADD and MOD may have made something ready for a blocked caller, here or in an outer epoll.
+    if (op !== EPOLL_CTL_DEL) this.table.scheduleIfWaiting();
+  }
+
+  /**
+   * Waits for events: resolves with [fd, events] pairs (events unsigned, never an input flag).
+   * timeoutMs: negative waits forever, 0 returns at once. maxEvents: -1 means FD_SETSIZE - 1
+   * (Python's default); 0 or below -1 is EINVAL.
+   */
+  poll(timeoutMs: number = -1, maxEvents: number = -1): Promise<Array<[number, number]>> {
+    let max: number;
+    let timeout: number;
+    try {
+      this.openFd('poll');
+      max = toMaxEvents(maxEvents);
+      timeout = toTimeout(timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const n = this.#take(max);
+    if (n > 0 || timeout === 0) return Promise.resolve(this.#collect(n));
+    return new Promise((resolve, reject) => {
+      this.#block(max, timeout, (got) => resolve(this.#collect(got)), reject);
+    });
+  }
+
+  /** Non-blocking and allocation-free: fills `events` with what is ready now; returns the count. */
+  pollInto(events: Events): number {
+    const n = this.#take(events.capacity);
+    this.#copyInto(events, n);
+    return n;
+  }
+
+  /** Like poll(), into a reused Events buffer: resolves with the count. */
+  wait(events: Events, timeoutMs: number = -1): Promise<number> {
+    let timeout: number;
+    try {
+      this.openFd('wait');
+      timeout = toTimeout(timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const n = this.pollInto(events);
+    if (n > 0 || timeout === 0) return Promise.resolve(n);
+    return new Promise((resolve, reject) => {
+      this.#block(events.capacity, timeout, (got) => {
+        this.#copyInto(events, got);
+        resolve(got);
+      }, reject);
+    });
+  }
+
+  /** One non-blocking epoll_wait in the core; the results stay readable until the next one. */
+  #take(max: number): number {
+    return check(this.table.core.wait(this.openFd('poll'), max), 'epoll wait');
+  }
+
+  #collect(n: number): Array<[number, number]> {
+    const core = this.table.core;
+    const out = new Array<[number, number]>(n);
+    for (let i = 0; i < n; i++) out[i] = [core.eventFd(i), core.eventMask(i)];
+    return out;
+  }
+
+  #copyInto(events: Events, n: number): void {
+    const core = this.table.core;
+    const data = events.data;
+    for (let i = 0; i < n; i++) {
+      data[2 * i] = core.eventFd(i);
+      data[2 * i + 1] = core.eventMask(i);
+    }
+    events.length = n;
+  }
+
+  #block(max: number, timeout: number, finish: (n: number) => void, fail: (error: Error) => void): void {
+    const call: BlockedCall = { maxEvents: max, finish, fail };
+    if (timeout > 0) {
+      call.cancelTimer = armDeadline(timeout, () => {
+        this.#unblock(call);
+        // Like epoll_wait, look once more when the time is up.
+        finish(this.closed ? 0 : this.#take(max));
+      });
+    }
+    this.#blocked.push(call);
+    this.#publishWaiters();
+  }
+
+  #unblock(call: BlockedCall): void {
+    const index = this.#blocked.indexOf(call);
+    if (index >= 0) this.#blocked.splice(index, 1);
+    call.cancelTimer?.();
+    this.#publishWaiters();
+  }
+
+  /** Tells the core how many callers are blocked (EXCLUSIVE prefers instances with waiters). */
+  #publishWaiters(): void {
+    const epfd = this.fileno();
+    if (epfd < 0) return;
+    this.table.core.setWaiters(epfd, this.#blocked.length);
+    this.table.setEpollWaiter(epfd, this.#blocked.length > 0 ? this.#waiter : undefined);
+  }
+
+  /** After a wakeup: blocked callers take events in call order until one finds none. */
+  #recheck(): void {
+    while (this.#blocked.length > 0 && !this.closed) {
+      const call = this.#blocked[0]!;
+      const n = this.#take(call.maxEvents);
+      if (n === 0) break;
+      this.#blocked.shift();
+      call.cancelTimer?.();
+      call.finish(n);
+    }
+    this.#publishWaiters();
+  }
+
+  /** The interest list and ready list, like /proc/PID/fdinfo of an epoll fd. */
+  inspect(): { fd: number; interest: EpollItemInfo[]; ready: number[]; waiters: number } {
+    const epfd = this.openFd('inspect');
+    const core = this.table.core;
+    const entries = core.interest(epfd);
+    const ready = core.readyList(epfd);
+    if (typeof entries === 'number') check(entries, 'inspect');
+    if (typeof ready === 'number') check(ready, 'inspect');
+    const interest = (entries as Exclude<typeof entries, number>).map((entry) => ({
+      fd: entry.fd,
+      events: entry.events & LEVEL_BITS,
+      flags: flagNames(entry.events),
+      armed: entry.armed,
+      queued: entry.queued,
+      level: core.level(entry.fd),
+    }));
+    return { fd: epfd, interest, ready: ready as number[], waiters: this.#blocked.length };
+  }
+
+  protected override onClose(): void {
+    const blocked = this.#blocked.splice(0);
+    for (const call of blocked) {
+      call.cancelTimer?.();
+      call.fail(new PosixError('EBADF', 'epoll instance closed during poll'));
+    }
+  }
+}
+
+function toMaxEvents(maxEvents: number): number {
+  if (maxEvents === -1) return FD_SETSIZE - 1;
+  if (!Number.isInteger(maxEvents) || maxEvents <= 0 || maxEvents > 0x7fffffff) {
+    throw new PosixError('EINVAL', `maxEvents must be positive or -1, got ${String(maxEvents)}`);
+  }
+  return maxEvents;
+}
+
+function flagNames(events: number): EpollItemInfo['flags'] {
+  const flags: EpollItemInfo['flags'] = [];
+  if (events & EPOLLET) flags.push('ET');
+  if (events & EPOLLONESHOT) flags.push('ONESHOT');
+  if (events & EPOLLEXCLUSIVE) flags.push('EXCLUSIVE');
+  if (events & EPOLLWAKEUP) flags.push('WAKEUP');
+  return flags;
+}

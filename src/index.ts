@@ -1,0 +1,16 @@
+// wasmux: Linux epoll/poll/select semantics on a WebAssembly core, for Node.js.
+export * from './core/constants.js';
+export type { InterestEntry, ReadinessCore } from './core/readiness-core.js';
+export { WasmCore, createWasmCore, coreModule, type CoreExports } from './core/wasm-core.js';
+export { PosixError } from './errors.js';
+export { Descriptor } from './fd/descriptor.js';
+export { DescriptorTable, defaultTable, type Waiter } from './fd/table.js';
+export { Epoll, type EpollItemInfo } from './api/epoll.js';
+export { Events } from './api/events.js';
+export { Poll, type PollEntryInfo } from './api/poll.js';
+export { select } from './api/select.js';
+export type { FileLike } from './api/fileobj.js';
+export { Socket, socketpair, SHUT_RD, SHUT_WR, SHUT_RDWR } from './sources/socket.js';
+export { pipe, PipeReader, PipeWriter } from './sources/pipe.js';
+export { eventfd, EventFd } from './sources/eventfd.js';
+export { read, write, close } from './fd/syscalls.js';
