@@ -10,7 +10,9 @@ export { Events } from './api/events.js';
 export { Poll, type PollEntryInfo } from './api/poll.js';
 export { select } from './api/select.js';
 export type { FileLike } from './api/fileobj.js';
-export { Socket, socketpair, SHUT_RD, SHUT_WR, SHUT_RDWR } from './sources/socket.js';
-export { pipe, PipeReader, PipeWriter } from './sources/pipe.js';
-export { eventfd, EventFd } from './sources/eventfd.js';
+export {
+  Socket, socketpair, SHUT_RD, SHUT_WR, SHUT_RDWR, DEFAULT_SOCKET_CAPACITY, type SocketpairOptions,
+} from './sources/socket.js';
+export { pipe, PipeReader, PipeWriter, PIPE_BUF, DEFAULT_PIPE_CAPACITY } from './sources/pipe.js';
+export { eventfd, EventFd, EVENTFD_MAX } from './sources/eventfd.js';
 export { read, write, close } from './fd/syscalls.js';

@@ -1,0 +1,200 @@
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM } from '../core/constants.js';
+import { PosixError } from '../errors.js';
+import { Descriptor } from '../fd/descriptor.js';
+import { defaultTable, type DescriptorTable } from '../fd/table.js';
+import { ByteQueue, toBytes } from './byte-queue.js';
+
+/** POSIX PIPE_BUF (Linux: 4096): writes of at most this many bytes are atomic. */
+export const PIPE_BUF = 4096;
+/** Linux's default pipe size (16 pages). */
+export const DEFAULT_PIPE_CAPACITY = 65536;
+
+/** pipe_write's wakeup key: every write wakes the readers (since Linux 5.16, for ET users). */
+const READ_KEY = EPOLLIN | EPOLLRDNORM;
+/** pipe_read's wakeup key: given when the pipe was full before the read. */
+const WRITE_KEY = EPOLLOUT | EPOLLWRNORM;
+
+export interface PipeOptions {
+  /** Bytes the pipe buffers; default 65536. At least PIPE_BUF (Linux's minimum is one page). */
+  capacity?: number;
+  /** The descriptor table the two ends are numbered in; default the process's table. */
+  table?: DescriptorTable;
+}
+
+/** What the two ends share: the buffer, which ends are open, and how to publish each end's level. */
+class PipeBuffer {
+  readonly queue: ByteQueue;
+  readerOpen = true;
+  writerOpen = true;
+  /** Set by each end: recomputes and publishes its level, with a wakeup key (-1: the level). */
+  publishReader: (key: number) => void = () => {};
+  publishWriter: (key: number) => void = () => {};
+
+  constructor(capacity: number) {
+    this.queue = new ByteQueue(capacity);
+  }
+
+  /** Linux's pipe_poll for the read end. */
+  readerLevel(): number {
+    let level = 0;
+    if (this.queue.size > 0) level |= EPOLLIN | EPOLLRDNORM;
+    // No writer: HUP, without IN when empty (read() then returns EOF; select() counts HUP as readable).
+    if (!this.writerOpen) level |= EPOLLHUP;
+    return level;
+  }
+
+  /** Linux's pipe_poll for the write end. */
+  writerLevel(): number {
+    let level = 0;
+    // Linux is writable while a page slot is free; in bytes: room for one atomic PIPE_BUF write.
+    if (this.writable()) level |= EPOLLOUT | EPOLLWRNORM;
+    if (!this.readerOpen) level |= EPOLLERR;
+    return level;
+  }
+
+  writable(): boolean {
+    return this.queue.free >= PIPE_BUF;
+  }
+}
+
+/**
+ * The read end of a pipe. read() returns bytes, null if the pipe is empty (would block), or an
+ * empty array at EOF (empty and the writer closed). Level: IN|RDNORM while bytes are buffered,
+ * HUP once the writer is closed. Writing to it is EBADF, as on Linux (the fd is O_RDONLY).
+ */
+export class PipeReader extends Descriptor {
+  readonly kind = 'pipe-reader';
+  readonly #pipe: PipeBuffer;
+
+  /** Use `pipe()`. */
+  constructor(buffer: PipeBuffer, table: DescriptorTable) {
+    super(table);
+    this.#pipe = buffer;
+    buffer.publishReader = (key) => {
+      const level = buffer.readerLevel();
+      this.setReadiness(level, key < 0 ? level : key);
+    };
+  }
+
+  /** Reads up to n bytes: null if it would block, an empty array at EOF. */
+  override read(n: number): Uint8Array | null {
+    this.openFd('read');
+    if (!Number.isSafeInteger(n) || n <= 0) throw new PosixError('EINVAL', `read size must be a positive integer, got ${String(n)}`);
+    const size = this.#pipe.queue.size;
+    if (size === 0) return this.#pipe.writerOpen ? null : new Uint8Array(0);
+    const out = new Uint8Array(Math.min(n, size));
+    this.#consume(out);
+    return out;
+  }
+
+  /** Reads into buf: the number of bytes read, 0 at EOF, null if it would block. */
+  readInto(buf: Uint8Array): number | null {
+    this.openFd('read');
+    if (!(buf instanceof Uint8Array) || buf.length === 0) throw new PosixError('EINVAL', 'readInto needs a non-empty Uint8Array');
+    if (this.#pipe.queue.size === 0) return this.#pipe.writerOpen ? null : 0;
+    return this.#consume(buf);
+  }
+
+  /** EBADF: the read end is not open for writing. */
+  override write(_data: Uint8Array | string): number {
+    this.openFd('write');
+    throw new PosixError('EBADF', 'write on the read end of a pipe');
+  }
+
+  protected override onClose(): void {
+    const pipe = this.#pipe;
+    pipe.readerOpen = false;
+    // pipe_release wakes the other end with no key: every waiter of the writer sees its ERR.
+    if (pipe.writerOpen) pipe.publishWriter(-1);
+  }
+
+  #consume(buf: Uint8Array): number {
+    const pipe = this.#pipe;
+    const wasWritable = pipe.writable();
+    const n = pipe.queue.readInto(buf);
+    pipe.publishReader(0);
+    // pipe_read wakes writers only if the pipe was full when it started: freeing room in a pipe
+    // that was already writable is not an edge (unlike a socket).
+    if (pipe.writerOpen) pipe.publishWriter(wasWritable ? 0 : WRITE_KEY);
+    return n;
+  }
+}
+
+/**
+ * The write end of a pipe. write() returns the bytes accepted: a write of at most PIPE_BUF
+ * (4096) bytes is all-or-nothing (0 when it does not fit entirely), a larger one may be partial.
+ * Level: OUT|WRNORM while at least PIPE_BUF bytes are free, so POLLOUT promises that a PIPE_BUF
+ * write succeeds; ERR once the reader is closed, and write() then fails with EPIPE. Reading from
+ * it is EBADF, as on Linux (the fd is O_WRONLY).
+ */
+export class PipeWriter extends Descriptor {
+  readonly kind = 'pipe-writer';
+  readonly #pipe: PipeBuffer;
+
+  /** Use `pipe()`. */
+  constructor(buffer: PipeBuffer, table: DescriptorTable) {
+    super(table);
+    this.#pipe = buffer;
+    buffer.publishWriter = (key) => {
+      const level = buffer.writerLevel();
+      this.setReadiness(level, key < 0 ? level : key);
+    };
+  }
+
+  /** Writes what fits (see the class doc); EPIPE if the reader is closed. */
+  override write(data: Uint8Array | string): number {
+    this.openFd('write');
+    const bytes = toBytes(data);
+    const pipe = this.#pipe;
+    // pipe_write returns 0 for an empty write before it looks at the readers.
+    if (bytes.length === 0) return 0;
+    if (!pipe.readerOpen) throw new PosixError('EPIPE', 'write on a pipe whose reader is closed');
+    const queue = pipe.queue;
+    // POSIX: a write of at most PIPE_BUF bytes is never interleaved, so it goes in whole or not at all.
+    if (bytes.length <= PIPE_BUF && queue.free < bytes.length) return 0;
+    const n = queue.push(bytes);
+    if (n > 0) {
+      pipe.publishWriter(0);
+      pipe.publishReader(READ_KEY);
+    }
+    return n;
+  }
+
+  /** EBADF: the write end is not open for reading. */
+  override read(_n: number): Uint8Array | null {
+    this.openFd('read');
+    throw new PosixError('EBADF', 'read on the write end of a pipe');
+  }
+
+  protected override onClose(): void {
+    const pipe = this.#pipe;
+    pipe.writerOpen = false;
+    // pipe_release wakes the reader with no key: it sees HUP (and reads the rest, then EOF).
+    if (pipe.readerOpen) pipe.publishReader(-1);
+  }
+}
+
+/**
+ * pipe2(O_NONBLOCK): [read end, write end], numbered lowest-free (the reader gets the lower
+ * number). The buffer holds `capacity` bytes (default 65536, Linux's default pipe size).
+ */
+export function pipe(options: PipeOptions = {}): [PipeReader, PipeWriter] {
+  const capacity = options.capacity ?? DEFAULT_PIPE_CAPACITY;
+  // F_SETPIPE_SZ never goes below one page; below PIPE_BUF the writer could never be writable.
+  if (!Number.isSafeInteger(capacity) || capacity < PIPE_BUF) {
+    throw new PosixError('EINVAL', `pipe capacity must be an integer >= ${PIPE_BUF}, got ${String(capacity)}`);
+  }
+  const table = options.table ?? defaultTable;
+  const buffer = new PipeBuffer(capacity);
+  const reader = new PipeReader(buffer, table);
+  let writer: PipeWriter;
+  try {
+    writer = new PipeWriter(buffer, table);
+  } catch (error) {
+    reader.close();
+    throw error;
+  }
+  buffer.publishReader(0);
+  buffer.publishWriter(0);
+  return [reader, writer];
+}
