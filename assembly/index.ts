@@ -7,7 +7,7 @@ import {
 import { descCap, initRegions, reserveDescs, reserveScratch, scratchPtr } from './regions';
 import { IS_EPOLL, OPEN, descMeta, setDescLevel, setDescMeta, setDescWatchers } from './records';
 import {
-  instOf, isEpoll, isOpen, levelOf, notifyCount, recordsInUse, takeNotified as take, wake,
+  instOf, isEpoll, isOpen, levelOf, notifyCount, recordsInUse, takeNotified as take, wakeInline,
 } from './readiness';
 import {
   createInstance, ctl, destroyInstance, dropWatchers, wait, writeInterest, writeReady,
@@ -65,7 +65,7 @@ export function fd_set(fd: i32, level: u32, edge: u32): i32 {
   if (!known(fd)) return -EBADF;
   if (isEpoll(fd)) return -EINVAL;
   setDescLevel(fd, level & LEVEL_BITS);
-  if (edge != 0) wake(fd, edge);
+  if (edge != 0) wakeInline(fd, edge);
   return notifyCount;
 }
 

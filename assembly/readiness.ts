@@ -25,7 +25,12 @@ export function allocRecord(): i32 {
     if (!reserveSlab(<usize>slabTop)) return 0;
     i = slabTop++;
   }
-  memory.fill(slabAt(i), 0, 32);
+  // Four stores: memory.fill is a call out of the module in V8, and this is on ctl's path.
+  const p = slabAt(i);
+  store<u64>(p, 0, 0);
+  store<u64>(p, 0, 8);
+  store<u64>(p, 0, 16);
+  store<u64>(p, 0, 24);
   recordsInUse++;
   return i;
 }
@@ -48,15 +53,21 @@ export function freeRecord(i: i32): void {
   return <i32>descLevel(fd);
 }
 
+// The hot paths (fd_set, ep_wait) are inlined by hand with @inline: V8 does not inline calls
+// between wasm functions, and each one costs more than the work it does. Recursion (nested
+// epoll instances) goes through the out-of-line epollLevel, nestedRevents and wakeNested; asc
+// compiles those while it is inlining their callers and then keeps a call where it would inline
+// a function into itself (warning AS217, silenced in asconfig.json: it is expected here).
+
 /** poll()'s view of fd: the stored level of a source, the computed one of an epoll fd. */
-export function levelOf(fd: i32): u32 {
+@inline export function levelOf(fd: i32): u32 {
   const meta = descMeta(fd);
   if ((meta & IS_EPOLL) == 0) return descLevel(fd);
   return epollLevel(<i32>descLevel(fd));
 }
 
 /** What item i would report now: 0 when disarmed or not ready. */
-export function itemRevents(i: i32): u32 {
+@inline export function itemRevents(i: i32): u32 {
   const events = itemEvents(i);
   if (events & DISARMED) return 0;
   return levelOf(itemFd(i)) & events & LEVEL_BITS;
@@ -71,11 +82,16 @@ export function epollLevel(e: i32): u32 {
   let i = rdHead(e);
   while (i != 0) {
     const next = rdNext(i);
-    if (itemRevents(i) != 0) return EPOLL_READY;
+    if (nestedRevents(i) != 0) return EPOLL_READY;
     unqueue(e, i);
     i = next;
   }
   return 0;
+}
+
+/** itemRevents out of line, for the recursion through nested instances. */
+function nestedRevents(i: i32): u32 {
+  return itemRevents(i);
 }
 
 // ---- Ready list: rdNext forward, head's rdPrev is the tail, rdPrev == 0 means not queued. ----
@@ -163,19 +179,24 @@ export function takeNotified(out: usize): i32 {
 // ---- Delivery ----
 
 /** Queues item i (once), notifies its instance's waiters, and wakes whoever watches the instance. */
-export function deliver(i: i32): void {
+@inline export function deliver(i: i32): void {
   const e = itemInst(i);
   if (!isQueued(i)) enqueue(e, i);
   if (waiters(e) > 0) notify(e);
   const fd = instFd(e);
-  if (descWatchers(fd) != 0) wake(fd, EPOLL_READY);
+  if (descWatchers(fd) != 0) wakeNested(fd);
+}
+
+/** Propagation from an instance to the instances watching it, out of line (it recurses). */
+function wakeNested(fd: i32): void {
+  wake(fd, EPOLL_READY);
 }
 
 /**
  * A wakeup with mask m on fd: every eligible non-exclusive watcher is delivered; of the eligible
  * exclusive ones, exactly one: the first whose instance has waiters, else the first.
  */
-export function wake(fd: i32, m: u32): void {
+@inline export function wakeInline(fd: i32, m: u32): void {
   let firstExclusive = 0;
   let waitingExclusive = 0;
   let i = descWatchers(fd);
@@ -193,4 +214,9 @@ export function wake(fd: i32, m: u32): void {
   }
   if (waitingExclusive != 0) deliver(waitingExclusive);
   else if (firstExclusive != 0) deliver(firstExclusive);
+}
+
+/** wakeInline as a real function: the target of recursion from nested instances. */
+export function wake(fd: i32, m: u32): void {
+  wakeInline(fd, m);
 }
