@@ -24,6 +24,8 @@
 @inline export const EXCLUSIVE_OK: u32 = IN | OUT | ERR | HUP | WAKEUP | ET | EXCLUSIVE;
 /** What an epoll fd reports when it has events (Linux's ep_eventpoll_poll). */
 @inline export const EPOLL_READY: u32 = IN | RDNORM;
+/** The key of the wakeup an instance sends upward: EPOLLIN alone (Linux's ep_poll_safewake). */
+@inline export const EPOLL_WAKE: u32 = IN;
 /** select(2)'s sets, from Linux's fs/select.c. */
 @inline export const SELECT_READ: u32 = IN | RDNORM | RDBAND | HUP | ERR;
 @inline export const SELECT_WRITE: u32 = OUT | WRNORM | WRBAND | ERR;

@@ -92,9 +92,10 @@ export function ep_ctl(epfd: i32, op: i32, fd: i32, events: u32): i32 {
 }
 
 export function ep_wait(epfd: i32, maxevents: i32): i32 {
+  // Linux's do_epoll_wait checks maxevents before it looks the fd up.
+  if (maxevents <= 0) return -EINVAL;
   const e = instance(epfd);
   if (e < 0) return e;
-  if (maxevents <= 0) return -EINVAL;
   return wait(e, maxevents);
 }
 

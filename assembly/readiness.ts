@@ -1,7 +1,7 @@
 // Levels, wakeups and delivery: how readiness flows from sources into ready lists, and from
 // nested instances up to the instances watching them (docs/core-abi.md, "Delivery and wakeups").
 import {
-  DISARMED, EPOLL_READY, EXCLUSIVE, LEVEL_BITS,
+  DISARMED, EPOLL_READY, EPOLL_WAKE, EXCLUSIVE, LEVEL_BITS,
 } from './constants';
 import { reserveSlab } from './regions';
 import {
@@ -189,7 +189,7 @@ export function takeNotified(out: usize): i32 {
 
 /** Propagation from an instance to the instances watching it, out of line (it recurses). */
 function wakeNested(fd: i32): void {
-  wake(fd, EPOLL_READY);
+  wake(fd, EPOLL_WAKE);
 }
 
 /**

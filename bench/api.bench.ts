@@ -1,6 +1,7 @@
 // The Epoll API's two ways to take events, side by side in one run: poll(), which allocates an
 // array of [fd, events] pairs and a promise, and pollInto(), which fills a reused Events buffer.
-// Run: npm run bench (or node dist/bench/api.bench.js [--quick] after npm run build).
+// Run by npm run bench (bench/core.bench.ts writes its tables into bench/RESULTS.md), or alone:
+// node dist/bench/api.bench.js [--quick] after npm run build.
 import { Bench } from 'tinybench';
 import { EPOLLET, EPOLLIN, Epoll, Events, eventfd, type EventFd } from '../src/index.js';
 import { markdownTable, type Row } from './report.js';

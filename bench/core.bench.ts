@@ -6,7 +6,7 @@
 // Run: npm run bench   (or, after npm run build: node dist/bench/core.bench.js [--quick])
 // --quick: short time budgets and no model at N = 1e5, for a smoke run; bench/RESULTS.md is not written.
 import { execSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -16,6 +16,8 @@ import type { ReadinessCore } from '../src/core/readiness-core.js';
 import { createTypedCore, type TypedCore } from '../src/core/typed-core.js';
 import { createWasmCore, type CoreExports, type WasmCore } from '../src/core/wasm-core.js';
 import { createModelCore } from '../test/model/model.js';
+import { runApiBench } from './api.bench.js';
+import { replaceSection } from './report.js';
 
 const quick = process.argv.includes('--quick');
 /** Time budget per task and its warmup, in ms; minimum iterations (batches) per task. */
@@ -562,6 +564,9 @@ async function main(): Promise<void> {
   gc();
   log('f. breakdown');
   const breakdownRows = await benchBreakdown();
+  gc();
+  log('g. Epoll API: poll() vs the zero-allocation paths');
+  const apiSections = await runApiBench();
 
   // ---- tables
   const sections: string[] = [];
@@ -592,6 +597,8 @@ async function main(): Promise<void> {
   sections.push(table('f. where the time goes (1000 fds registered)', breakdownRows, 'op', 'ns/op', [
     '`exports.scratch_ptr()` is an empty call: the JS→wasm boundary cost alone.',
   ]));
+  sections.push(apiSections.replace(/^### /gm, '### g. Epoll API: '));
+  sections.push('`poll()` allocates a promise and an array of [fd, events] pairs per call; `pollInto(events)` fills a reused `Events` buffer synchronously (no promise); `wait(events, 0)` is the awaitable form of the same. Means of tinybench samples; ratios from this run.\n');
 
   // e. memory
   let memoryOk = false;
@@ -683,14 +690,7 @@ async function main(): Promise<void> {
     return;
   }
   const resultsPath = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
-  let findings = '';
-  if (existsSync(resultsPath)) {
-    const old = readFileSync(resultsPath, 'utf8');
-    const at = old.indexOf('\n## Findings');
-    if (at >= 0) findings = old.slice(at + 1);
-  }
-  const doc = `# Core benchmark results\n\nWritten by \`npm run bench\` (bench/core.bench.ts); the Findings section is kept across runs.\n\n${report}\n${findings}`;
-  writeFileSync(resultsPath, doc.endsWith('\n') ? doc : `${doc}\n`);
+  replaceSection(resultsPath, 'core', `## Core: ${report.replace(/^## /, '')}`);
   log(`wrote ${resultsPath}`);
 }
 

@@ -1,4 +1,5 @@
 // Markdown tables for the benchmark reports, with ratios taken within the same run.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 export interface Row {
   name: string;
@@ -28,4 +29,22 @@ export function markdownTable(title: string, rows: Row[], baseline: string): str
 
 function format(n: number): string {
   return Math.round(n).toLocaleString('en-US');
+}
+
+/**
+ * Replaces the part of a results file between `<!-- name:begin -->` and `<!-- name:end -->` with
+ * `content` (appending the marked part if it is absent), so that each benchmark rewrites only its
+ * own section of bench/RESULTS.md and hand-written text elsewhere is kept.
+ */
+export function replaceSection(path: string, name: string, content: string): void {
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const block = `${begin}\n${content.trimEnd()}\n${end}`;
+  const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark results\n';
+  const from = old.indexOf(begin);
+  const to = old.indexOf(end);
+  const doc = from >= 0 && to > from
+    ? old.slice(0, from) + block + old.slice(to + end.length)
+    : `${old.trimEnd()}\n\n${block}\n`;
+  writeFileSync(path, doc.endsWith('\n') ? doc : `${doc}\n`);
 }

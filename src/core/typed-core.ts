@@ -63,6 +63,7 @@ const enum B {
   EVENT_BITS = LEVEL_BITS | EXCLUSIVE | WAKEUP | ONESHOT | ET,
   EXCLUSIVE_OK = IN | OUT | ERR | HUP | WAKEUP | ET | EXCLUSIVE,
   EPOLL_READY = IN | RDNORM,
+  EPOLL_WAKE = IN, // the upward wakeup's key: EPOLLIN alone, as Linux's ep_poll_safewake
   SELECT_READ = IN | RDNORM | RDBAND | HUP | ERR,
   SELECT_WRITE = OUT | WRNORM | WRBAND | ERR,
   SELECT_EXCEPT = PRI,
@@ -289,7 +290,7 @@ export class TypedCore implements ReadinessCore {
     if (s[ib + S.RD_PREV] === 0) this.enqueue(e, i);
     if (s[(e << 3) + S.WAITERS]! > 0) this.notify(e);
     const fd = s[(e << 3) + S.H_FD]!;
-    if (this.desc[fd * D.SIZE + D.WATCHERS] !== 0) this.wake(fd, B.EPOLL_READY);
+    if (this.desc[fd * D.SIZE + D.WATCHERS] !== 0) this.wake(fd, B.EPOLL_WAKE);
   }
 
   private wake(fd: number, m: number): void {
@@ -581,10 +582,10 @@ export class TypedCore implements ReadinessCore {
   }
 
   wait(epfd: number, maxEvents: number): number {
+    maxEvents |= 0;
+    if (maxEvents <= 0) return -C.EINVAL; // checked before the fd, as Linux does
     const e = this.instance(epfd | 0);
     if (e < 0) return e;
-    maxEvents |= 0;
-    if (maxEvents <= 0) return -C.EINVAL;
     const s = this.slab; // nothing below allocates records
     const eb = e << 3;
     let out = this.out;

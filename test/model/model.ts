@@ -35,8 +35,10 @@ const FD_LIMIT = 2 ** 24;
 const MAX_NESTS = 4;
 /** (abi: ep_ctl rule 3) the only bits EXCLUSIVE may come with. */
 const EXCLUSIVE_OK = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
-/** (abi: Delivery) the mask of the wakeup an instance sends to its own fd; also its level. */
+/** (abi: Epoll readiness) an instance's level while it has something to report. */
 const EPOLL_READY = EPOLLIN | EPOLLRDNORM;
+/** (abi: Delivery) the mask of the wakeup an instance sends to its own fd: EPOLLIN alone. */
+const EPOLL_WAKE = EPOLLIN;
 /** (abi: Scans) Linux's POLLIN_SET, POLLOUT_SET, POLLEX_SET. */
 const SELECT_READ = EPOLLIN | EPOLLRDNORM | EPOLLRDBAND | EPOLLHUP | EPOLLERR;
 const SELECT_WRITE = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND | EPOLLERR;
@@ -244,13 +246,13 @@ export class ModelCore implements ReadinessCore {
 
   /**
    * (abi: Delivery) queue the item if it is not queued; then, queued before or not: note the
-   * instance for notification if it has waiters, and send a wakeup IN|RDNORM to its own fd.
+   * instance for notification if it has waiters, and send a wakeup IN to its own fd.
    */
   #deliver(item: Item): void {
     const ep = item.ep;
     if (!ep.ready.includes(item)) ep.ready.push(item);
     if (ep.waiters > 0 && !this.notified.includes(ep.fd)) this.notified.push(ep.fd);
-    this.#wakeup(ep, EPOLL_READY);
+    this.#wakeup(ep, EPOLL_WAKE);
   }
 
   /**
@@ -297,9 +299,10 @@ export class ModelCore implements ReadinessCore {
 
   /** (abi: ep_wait) detach the batch, report up to maxEvents, put the rest back in front. */
   wait(epfd: number, maxEvents: number): number {
+    if (maxEvents <= 0) return -errno.EINVAL; // Linux checks maxevents before the fd
     const ep = this.descs.get(epfd);
     if (ep === undefined) return -errno.EBADF;
-    if (ep.kind !== 'epoll' || maxEvents <= 0) return -errno.EINVAL;
+    if (ep.kind !== 'epoll') return -errno.EINVAL;
     // 1. Detach the whole ready list as the batch.
     const batch = ep.ready;
     ep.ready = [];
