@@ -13,7 +13,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Bench, type Task } from 'tinybench';
 import type { ReadinessCore } from '../src/core/readiness-core.js';
-import { createTypedCore, type TypedCore } from '../src/core/typed-core.js';
+import { createTypedCore } from '../src/core/typed-core.js';
 import { createWasmCore, type CoreExports, type WasmCore } from '../src/core/wasm-core.js';
 import { createModelCore } from '../test/model/model.js';
 import { runApiBench } from './api.bench.js';

@@ -3,19 +3,10 @@ import {
   EPOLLERR, EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLPRI, EPOLLRDHUP,
   Epoll, Events, FD_SETSIZE, PosixError, eventfd, pipe, socketpair,
 } from '../../src/index.js';
+import { code } from '../helpers.js';
 
 // An item registered for EPOLLIN reports EPOLLIN only: revents = level & interest.
 const IN = EPOLLIN;
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PosixError);
-    return (error as PosixError).code;
-  }
-  return undefined;
-}
 
 async function rejection(promise: Promise<unknown>): Promise<string | undefined> {
   try {

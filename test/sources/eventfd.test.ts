@@ -1,26 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Epoll } from '../../src/api/epoll.js';
 import { EPOLLET, EPOLLIN, EPOLLOUT } from '../../src/core/constants.js';
-import { PosixError } from '../../src/errors.js';
 import { read, write } from '../../src/fd/syscalls.js';
 import { defaultTable } from '../../src/fd/table.js';
-import { EVENTFD_MAX, EventFd, eventfd } from '../../src/sources/eventfd.js';
+import { EVENTFD_MAX, eventfd } from '../../src/sources/eventfd.js';
+import { code, expectTableEmptyAfterEach, level } from '../helpers.js';
 
 // Linux's eventfd_poll sets EPOLLIN and EPOLLOUT only (no RDNORM/WRNORM).
 const IN = EPOLLIN;
 const OUT = EPOLLOUT;
-
-const level = (e: EventFd): number => defaultTable.level(e.fileno());
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PosixError);
-    return (error as PosixError).code;
-  }
-  return undefined;
-}
 
 /** A u64 as 8 little-endian bytes. */
 function u64(value: bigint): Uint8Array {
@@ -29,12 +17,7 @@ function u64(value: bigint): Uint8Array {
   return out;
 }
 
-// Every test closes what it opens: the table is empty between tests, so fd numbers are predictable.
-afterEach(() => {
-  const open = defaultTable.inspect();
-  for (const row of open) defaultTable.get(row.fd)?.close();
-  expect(open).toEqual([]);
-});
+expectTableEmptyAfterEach();
 
 describe('eventfd: counter and readiness', () => {
   it('starts at initval; write adds, read takes it all and resets to 0', () => {

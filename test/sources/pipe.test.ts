@@ -1,45 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Epoll } from '../../src/api/epoll.js';
 import { EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM } from '../../src/core/constants.js';
-import { PosixError } from '../../src/errors.js';
-import type { Descriptor } from '../../src/fd/descriptor.js';
 import { read, write } from '../../src/fd/syscalls.js';
 import { defaultTable } from '../../src/fd/table.js';
 import { PIPE_BUF, pipe } from '../../src/sources/pipe.js';
+import { code, expectTableEmptyAfterEach, level, random, text } from '../helpers.js';
 
 const R = EPOLLIN | EPOLLRDNORM;
 const W = EPOLLOUT | EPOLLWRNORM;
 
-const level = (d: Descriptor): number => defaultTable.level(d.fileno());
-const text = (data: Uint8Array | null): string | null => (data === null ? null : new TextDecoder().decode(data));
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PosixError);
-    return (error as PosixError).code;
-  }
-  return undefined;
-}
-
-/** A deterministic generator (xorshift32), so a failing transfer can be replayed. */
-function random(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
-
-// Every test closes what it opens: the table is empty between tests, so fd numbers are predictable.
-afterEach(() => {
-  const open = defaultTable.inspect();
-  for (const row of open) defaultTable.get(row.fd)?.close();
-  expect(open).toEqual([]);
-});
+expectTableEmptyAfterEach();
 
 describe('pipe: data and readiness', () => {
   it('numbers reader then writer lowest-free; the writer starts writable, the reader not readable', () => {

@@ -1,50 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Epoll } from '../../src/api/epoll.js';
 import {
   EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRBAND, EPOLLWRNORM,
 } from '../../src/core/constants.js';
-import { PosixError } from '../../src/errors.js';
 import { read, write } from '../../src/fd/syscalls.js';
 import { defaultTable } from '../../src/fd/table.js';
 import { ByteQueue } from '../../src/sources/byte-queue.js';
-import { SHUT_RD, SHUT_RDWR, SHUT_WR, Socket, socketpair } from '../../src/sources/socket.js';
+import { SHUT_RD, SHUT_RDWR, SHUT_WR, socketpair } from '../../src/sources/socket.js';
+import { bytes, code, expectTableEmptyAfterEach, level, random, text } from '../helpers.js';
 
 const R = EPOLLIN | EPOLLRDNORM;
 const W = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
 /** The receive side is shut: readable (for the EOF) and RDHUP. */
 const RSHUT = R | EPOLLRDHUP;
 
-const level = (s: Socket): number => defaultTable.level(s.fileno());
-const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
-const text = (data: Uint8Array | null): string | null => (data === null ? null : new TextDecoder().decode(data));
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PosixError);
-    return (error as PosixError).code;
-  }
-  return undefined;
-}
-
-/** A deterministic generator (xorshift32), so a failing transfer can be replayed. */
-function random(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
-
-// Every test closes what it opens: the table is empty between tests, so fd numbers are predictable.
-afterEach(() => {
-  const open = defaultTable.inspect();
-  for (const row of open) defaultTable.get(row.fd)?.close();
-  expect(open).toEqual([]);
-});
+expectTableEmptyAfterEach();
 
 describe('ByteQueue', () => {
   it('is a bounded FIFO: push copies what fits, reads and peeks in order', () => {
