@@ -1,0 +1,56 @@
+// What every echo server of the benchmark shares: the command line (`<port> [--timeout S]`), the
+// "ready <port>" line, and stopping by itself: on SIGTERM or SIGINT, when the stdin pipe from the
+// runner closes (the runner died), and after --timeout seconds (default 600) whatever happens.
+import { fstatSync } from 'node:fs';
+
+export interface ServerArgs {
+  port: number;
+  timeoutS: number;
+}
+
+export function serverArgs(argv: string[] = process.argv.slice(2)): ServerArgs {
+  const port = Number(argv[0] ?? '0');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`usage: <server> <port> [--timeout seconds]; bad port ${String(argv[0])}`);
+    process.exit(2);
+  }
+  const at = argv.indexOf('--timeout');
+  const timeoutS = at >= 0 ? Number(argv[at + 1]) : 600;
+  if (!(timeoutS > 0)) {
+    console.error(`bad --timeout ${String(argv[at + 1])}`);
+    process.exit(2);
+  }
+  return { port, timeoutS };
+}
+
+/** Prints "ready <port>" and arranges every way of stopping; `stop` closes what the server holds. */
+export function announce(port: number, timeoutS: number, stop: () => void): void {
+  let stopping = false;
+  const exit = (code: number): void => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      stop();
+    } finally {
+      process.exit(code);
+    }
+  };
+  process.on('SIGTERM', () => exit(0));
+  process.on('SIGINT', () => exit(0));
+  setTimeout(() => {
+    console.error(`echo server: --timeout ${timeoutS} s reached, exiting`);
+    exit(3);
+  }, timeoutS * 1000).unref();
+  let stdinIsPipe = false;
+  try {
+    stdinIsPipe = fstatSync(0).isFIFO();
+  } catch {
+    // no stdin at all
+  }
+  if (stdinIsPipe) {
+    process.stdin.on('end', () => exit(0));
+    process.stdin.on('error', () => exit(0));
+    process.stdin.resume();
+  }
+  process.stdout.write(`ready ${port}\n`);
+}
