@@ -1,0 +1,460 @@
+// The end-to-end echo benchmark: the same load generator (bench/echo/loadgen.ts, a separate node
+// process) against each echo server, one after another in one run, servers pinned to core 0 and
+// the load generator to core 1. Writes its table into bench/RESULTS.md (section "echo").
+//
+//   npm run bench:echo                      # build, then the full run (writes bench/RESULTS.md)
+//   node dist/bench/echo/run.js --quick     # a short smoke run; prints, writes nothing
+//   node dist/bench/echo/run.js [--connections 100] [--duration 5] [--warmup 1] [--sizes 64,16384]
+//        [--servers epoll,net,python] [--rounds 1] [--no-write]
+//   node dist/bench/echo/run.js --profile [--servers epoll,net] [--sizes 64,16384]
+//        # each server under node --cpu-prof; top self-time functions (section "echo-profile")
+//
+// Servers: "epoll" (bench/echo/server-epoll.ts: edge-triggered, on wasmux Epoll and the TCP
+// sources), "net" (bench/echo/server-net.ts: node:net, data → write) and "python"
+// (bench/echo/server_selectors.py: the classic selectors server, run with the machine's python3).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { replaceSection } from '../report.js';
+import { summarize } from './profile.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const resultsPath = join(root, 'bench/RESULTS.md');
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
+    connections: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    sizes: { type: 'string' },
+    servers: { type: 'string' },
+    rounds: { type: 'string' },
+  },
+});
+
+const quick = values.quick!;
+const profileMode = values.profile!;
+const connections = Number(values.connections ?? 100);
+const durationS = Number(values.duration ?? (quick ? 1 : 5));
+const warmupS = Number(values.warmup ?? (quick ? 0.3 : 1));
+const sizes = (values.sizes ?? '64,16384').split(',').map(Number);
+const rounds = Number(values.rounds ?? 1);
+const write = !quick && !values['no-write'];
+for (const [name, n] of [['connections', connections], ['rounds', rounds]] as const) {
+  if (!Number.isSafeInteger(n) || n <= 0) usage(`--${name} must be a positive integer`);
+}
+if (!(durationS > 0) || !(warmupS >= 0)) usage('--duration must be > 0 and --warmup >= 0');
+if (sizes.some((size) => !Number.isSafeInteger(size) || size <= 0)) usage('--sizes must be positive integers');
+
+// ---------------------------------------------------------------------------------------------
+// Child processes: every one is killed when the runner ends, however it ends. Servers also watch
+// their stdin pipe (they exit when it closes) and have their own --timeout; the load generator
+// has a hard stop of its own.
+
+const children = new Set<ChildProcess>();
+
+function killAll(): void {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    console.error(`\nbench:echo: ${signal}, stopping the servers and the load generator`);
+    killAll();
+    process.exit(130);
+  });
+}
+process.on('uncaughtException', (error) => {
+  console.error(error);
+  killAll();
+  process.exit(1);
+});
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => child.once('exit', () => done()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The machine.
+
+const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
+  && spawnSync('taskset', ['-c', '1', 'true']).status === 0;
+const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+const python = findPython();
+const epollServer = join(root, 'dist/bench/echo/server-epoll.js');
+const tcpApi = await hasTcpApi();
+
+function findPython(): { exe: string; version: string } | undefined {
+  const found = spawnSync('python3', ['-c', 'import sys, platform; print(sys.executable); print(platform.python_version())'], { encoding: 'utf8' });
+  if (found.status !== 0) return undefined;
+  const [exe, version] = found.stdout.trim().split('\n');
+  // The real interpreter, not a shim script, so that the pid we measure is the server's.
+  return { exe: exe!, version: version! };
+}
+
+async function hasTcpApi(): Promise<boolean> {
+  try {
+    const api = await import(pathToFileURL(join(root, 'dist/src/index.js')).href) as Record<string, unknown>;
+    return typeof api.listen === 'function' && existsSync(epollServer);
+  } catch {
+    return false;
+  }
+}
+
+interface ServerDef {
+  key: string;
+  label: string;
+  command: string[];
+}
+
+const allServers: ServerDef[] = [
+  { key: 'epoll', label: 'wasmux Epoll (ET)', command: [process.execPath, epollServer] },
+  { key: 'net', label: 'node:net', command: [process.execPath, join(root, 'dist/bench/echo/server-net.js')] },
+  { key: 'python', label: 'Python selectors', command: python ? [python.exe, join(root, 'bench/echo/server_selectors.py')] : [] },
+];
+const wanted = (values.servers ?? (profileMode ? 'epoll,net' : 'epoll,net,python')).split(',');
+const skipped: string[] = [];
+const servers = allServers.filter((server) => {
+  if (!wanted.includes(server.key)) return false;
+  if (server.key === 'epoll' && !tcpApi) {
+    skipped.push('wasmux Epoll: `listen` is not exported from src/index.ts yet (the TCP sources are missing), so there is no Epoll server to run');
+    return false;
+  }
+  if (server.key === 'python' && !python) {
+    skipped.push('Python selectors: no python3 on this machine');
+    return false;
+  }
+  return true;
+});
+for (const key of wanted) if (!allServers.some((server) => server.key === key)) usage(`unknown server ${key}`);
+if (servers.length === 0) usage('no server to run');
+if (profileMode && servers.some((server) => server.key === 'python')) usage('--profile profiles node servers only');
+
+// ---------------------------------------------------------------------------------------------
+// One case: start the server on core 0, run the load generator on core 1, stop the server.
+
+interface LoadResult {
+  connections: number;
+  size: number;
+  durationS: number;
+  messages: number;
+  messagesPerS: number;
+  mibPerS: number;
+  latencyUs: { mean: number; p50: number; p90: number; p99: number; p999: number; max: number };
+  loadgenCpu: number;
+  loadgenUserCpu: number;
+  serverCpu: number | null;
+  serverUserCpu: number | null;
+  error?: string;
+}
+
+interface CaseResult extends LoadResult {
+  server: ServerDef;
+  load1: number;
+}
+
+function pinned(core: number, command: string[]): string[] {
+  return hasTaskset ? ['taskset', '-c', String(core), ...command] : command;
+}
+
+async function startServer(server: ServerDef, nodeFlags: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const [exe, ...rest] = server.command;
+  const command = pinned(0, exe === process.execPath ? [exe, ...nodeFlags, ...rest] : [exe!, ...rest]);
+  const timeout = String(Math.ceil(warmupS + durationS + 120));
+  const child = track(spawn(command[0]!, [...command.slice(1), '0', '--timeout', timeout], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    cwd: root,
+  }));
+  return new Promise((resolvePort, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${server.label}: no "ready <port>" within 15 s`));
+    }, 15_000);
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      out += chunk;
+      const match = /^ready (\d+)$/m.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume();
+        resolvePort({ child, port: Number(match[1]) });
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${server.label} exited before it was ready (${signal ?? code})`));
+    });
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited(child);
+  clearTimeout(timer);
+}
+
+function runLoad(port: number, size: number, serverPid: number): Promise<LoadResult> {
+  const args = [
+    join(root, 'dist/bench/echo/loadgen.js'),
+    '--port', String(port), '--connections', String(connections), '--size', String(size),
+    '--duration', String(durationS), '--warmup', String(warmupS), '--server-pid', String(serverPid),
+  ];
+  const command = pinned(1, [process.execPath, ...args]);
+  const child = track(spawn(command[0]!, command.slice(1), {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, CLK_TCK: String(clockTicks) },
+  }));
+  let out = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => { out += chunk; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), (warmupS + durationS + 40) * 1000);
+  return exited(child).then(() => {
+    clearTimeout(timer);
+    const line = out.trim().split('\n').pop() ?? '';
+    let result: LoadResult;
+    try {
+      result = JSON.parse(line) as LoadResult;
+    } catch {
+      throw new Error(`load generator printed no result (exit ${child.exitCode ?? child.signalCode})`);
+    }
+    if (result.error) throw new Error(`load generator: ${result.error}`);
+    return result;
+  });
+}
+
+async function runCase(server: ServerDef, size: number, nodeFlags: string[] = []): Promise<CaseResult> {
+  const load1 = os.loadavg()[0]!;
+  const { child, port } = await startServer(server, nodeFlags);
+  try {
+    const result = await runLoad(port, size, child.pid!);
+    return { ...result, server, load1 };
+  } finally {
+    await stopServer(child);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting.
+
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const fmtSize = (size: number): string => (size % 1024 === 0 ? `${size / 1024} KiB` : `${size} B`);
+const fmtUs = (us: number): string => (us >= 10_000 ? `${(us / 1000).toFixed(1)} ms` : `${Math.round(us)} µs`);
+const fmtPct = (x: number | null): string => (x === null ? '' : `${Math.round(x * 100)}%`);
+const fmtRatio = (x: number | undefined): string => (x === undefined ? '–' : `${x.toFixed(2)}×`);
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** One row per server and size: the round with the median messages/s. */
+function pick(results: CaseResult[], key: string, size: number): CaseResult | undefined {
+  const rows = results.filter((r) => r.server.key === key && r.size === size);
+  if (rows.length === 0) return undefined;
+  const m = median(rows.map((r) => r.messagesPerS));
+  return rows.reduce((best, r) => (Math.abs(r.messagesPerS - m) < Math.abs(best.messagesPerS - m) ? r : best));
+}
+
+function table(results: CaseResult[]): string {
+  const lines = [
+    '| server | size | messages/s | MiB/s | p50 | p99 | vs node:net | vs Python | server CPU | load gen. CPU |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const size of sizes) {
+    const net = pick(results, 'net', size);
+    const py = pick(results, 'python', size);
+    for (const server of servers) {
+      const r = pick(results, server.key, size);
+      if (!r) continue;
+      lines.push(`| ${server.label} | ${fmtSize(size)} | ${fmtInt(r.messagesPerS)} | ${r.mibPerS.toFixed(1)} | ${fmtUs(r.latencyUs.p50)} | ${fmtUs(r.latencyUs.p99)} | ${fmtRatio(net && r.messagesPerS / net.messagesPerS)} | ${fmtRatio(py && r.messagesPerS / py.messagesPerS)} | ${fmtPct(r.serverCpu)} | ${fmtPct(r.loadgenCpu)} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function detailTable(results: CaseResult[]): string {
+  const lines = [
+    '| # | server | size | messages | messages/s | mean | p90 | p99.9 | max | server CPU (user) | load gen. CPU (user) | load avg at start |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  results.forEach((r, i) => {
+    lines.push(`| ${i + 1} | ${r.server.label} | ${fmtSize(r.size)} | ${fmtInt(r.messages)} | ${fmtInt(r.messagesPerS)} | ${fmtUs(r.latencyUs.mean)} | ${fmtUs(r.latencyUs.p90)} | ${fmtUs(r.latencyUs.p999)} | ${fmtUs(r.latencyUs.max)} | ${fmtPct(r.serverCpu)} (${fmtPct(r.serverUserCpu)}) | ${fmtPct(r.loadgenCpu)} (${fmtPct(r.loadgenUserCpu)}) | ${r.load1.toFixed(2)} |`);
+  });
+  return lines.join('\n');
+}
+
+function targets(results: CaseResult[]): string {
+  const lines = ['| target | size | measured | result |', '|---|---:|---:|---|'];
+  for (const size of sizes) {
+    const epoll = pick(results, 'epoll', size);
+    const net = pick(results, 'net', size);
+    const py = pick(results, 'python', size);
+    if (!epoll) continue;
+    if (net) {
+      const x = epoll.messagesPerS / net.messagesPerS;
+      lines.push(`| Epoll server ≥ 1.0× node:net | ${fmtSize(size)} | ${x.toFixed(2)}× | ${x >= 1 ? '**pass**' : '**FAIL**'} |`);
+    }
+    if (py) {
+      const x = epoll.messagesPerS / py.messagesPerS;
+      lines.push(`| moonshot: Epoll server ≥ 1.0× Python selectors | ${fmtSize(size)} | ${x.toFixed(2)}× | ${x >= 1 ? '**pass**' : 'not yet'} |`);
+    }
+  }
+  return lines.length > 2 ? lines.join('\n') : '';
+}
+
+function machine(): string[] {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return [
+    `- node ${process.version}${python ? `, Python ${python.version} (\`${python.exe}\`)` : ', no python3'}, Linux ${os.release()}, nproc ${os.cpus().length}, CPU: ${cpu}`,
+    hasTaskset
+      ? '- pinning: each server runs under `taskset -c 0`, the load generator under `taskset -c 1`'
+      : '- pinning: **`taskset` is not available here, so nothing is pinned**: the server and the load generator share the cores as the scheduler likes',
+  ];
+}
+
+function commandLine(): string {
+  const args = process.argv.slice(2).join(' ');
+  return process.env.npm_lifecycle_event === 'bench:echo'
+    ? `npm run bench:echo${args ? ` -- ${args}` : ''}`
+    : `node dist/bench/echo/run.js${args ? ` ${args}` : ''}`;
+}
+
+function usage(message: string): never {
+  console.error(`bench:echo: ${message}`);
+  console.error('usage: node dist/bench/echo/run.js [--quick] [--profile] [--no-write] [--connections N] [--duration S] [--warmup S] [--sizes 64,16384] [--servers epoll,net,python] [--rounds N]');
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The runs.
+
+async function benchmark(): Promise<void> {
+  const startedAt = new Date();
+  const loadBefore = os.loadavg()[0]!;
+  const results: CaseResult[] = [];
+  const failures: string[] = [];
+  console.error(`bench:echo: ${servers.map((s) => s.label).join(', ')}; sizes ${sizes.join(', ')} B; ${connections} connections; ${warmupS} s warm-up + ${durationS} s per case; ${rounds} round(s)${hasTaskset ? '' : '; taskset not found, NOT pinned'}`);
+  for (const line of skipped) console.error(`bench:echo: skipped ${line}`);
+  for (let round = 0; round < rounds; round++) {
+    for (const size of sizes) {
+      // Later rounds rotate the order, so that no server always runs first.
+      const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
+      for (const server of order) {
+        try {
+          const r = await runCase(server, size);
+          results.push(r);
+          console.error(`  ${server.label.padEnd(18)} ${fmtSize(size).padStart(6)}: ${fmtInt(r.messagesPerS).padStart(8)} msg/s ${r.mibPerS.toFixed(1).padStart(7)} MiB/s  p50 ${fmtUs(r.latencyUs.p50)}  p99 ${fmtUs(r.latencyUs.p99)}  server CPU ${fmtPct(r.serverCpu)}  load gen. CPU ${fmtPct(r.loadgenCpu)}`);
+        } catch (error) {
+          const message = `${server.label}, ${fmtSize(size)}: ${(error as Error).message}`;
+          failures.push(message);
+          console.error(`  FAILED ${message}`);
+        }
+      }
+    }
+  }
+  const loadAfter = os.loadavg()[0]!;
+  const wall = (Date.now() - startedAt.getTime()) / 1000;
+
+  const doc = [
+    '## End-to-end echo benchmark',
+    '',
+    `Written by \`npm run bench:echo\` (bench/echo/run.ts) at ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}; each run rewrites this section.`,
+    '',
+    `- command: \`${commandLine()}\` (wall time ${Math.round(wall)} s)`,
+    ...machine(),
+    `- load: ${connections} connections from one load generator (bench/echo/loadgen.ts, node:net, a separate process), ping-pong: each connection sends one message, waits for the whole echo, checks every byte, sends the next; ${warmupS} s warm-up, then ${durationS} s measured per case; ${rounds === 1 ? 'one round' : `${rounds} rounds (rows: the round with the median messages/s)`}; every case one after another in this one run`,
+    '- servers, all doing the same work (read what arrived, send the same bytes back), TCP_NODELAY on every socket: **wasmux Epoll (ET)** (bench/echo/server-epoll.ts: edge-triggered `Epoll` over the TCP sources, `recvInto` a reused 64 KiB buffer until would-block, partial sends kept and resumed on EPOLLOUT); **node:net** (bench/echo/server-net.ts: `data` → `write`); **Python selectors** (bench/echo/server_selectors.py: `DefaultSelector`, accept and read callbacks, `recv(65536)` then `sendall`)',
+    ...skipped.map((line) => `- **not run**: ${line}`),
+    `- **the machine is shared with other sessions and noisy** (2 cores; 1-minute load average ${loadBefore.toFixed(2)} at the start, ${loadAfter.toFixed(2)} at the end): absolute figures move by tens of percent between runs, so compare rows of the same run only; the CPU columns show how much of its core each process got (server: utime+stime from /proc over the measured window; below ~95% for both means something else took the core, or the process waited)`,
+    '',
+    table(results),
+    '',
+    'messages/s: complete round trips per second over all connections; MiB/s: echoed payload per second in one direction; p50/p99: round-trip time of a message as the load generator sees it (send to last echoed byte, 1 µs histogram); ratios: messages/s against the node:net and Python rows of the same size in this run.',
+    '',
+    ...(targets(results) ? ['Targets of the issue (messages/s ratios of this run):', '', targets(results), ''] : []),
+    ...(failures.length ? ['**Failed cases:**', '', ...failures.map((f) => `- ${f}`), ''] : []),
+    '<details><summary>Every case of this run, in the order run</summary>',
+    '',
+    detailTable(results),
+    '',
+    '</details>',
+  ].join('\n');
+
+  console.log(`\n${doc}\n`);
+  if (failures.length > 0) {
+    console.error(`bench:echo: ${failures.length} case(s) failed; bench/RESULTS.md not written`);
+    process.exit(1);
+  }
+  if (write) {
+    replaceSection(resultsPath, 'echo', doc);
+    console.error(`bench:echo: wrote the "echo" section of ${resultsPath}`);
+  } else {
+    console.error('bench:echo: --quick/--no-write: bench/RESULTS.md not written');
+  }
+}
+
+/** Each node server under --cpu-prof with the same load; the top self-time functions. */
+async function profile(): Promise<void> {
+  const startedAt = new Date();
+  const dir = mkdtempSync(join(os.tmpdir(), 'wasmux-echo-prof-'));
+  const parts: string[] = [
+    '## Echo benchmark: CPU profiles',
+    '',
+    `Written by \`${commandLine()}\` at ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}: each server runs under \`node --cpu-prof\` (sampling every 100 µs), pinned as above, with ${connections} connections for ${warmupS} s + ${durationS} s. Self time per function, as a share of the server's busy (non-idle) samples; the profiler adds some overhead of its own, so throughput here is below the table above.`,
+    ...machine(),
+    `- 1-minute load average at the start: ${os.loadavg()[0]!.toFixed(2)} (the machine is shared and noisy)`,
+    '',
+  ];
+  for (const size of sizes) {
+    for (const server of servers) {
+      const profDir = join(dir, `${server.key}-${size}`);
+      const r = await runCase(server, size, ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-interval', '100']);
+      const file = readdirSync(profDir).find((name) => name.endsWith('.cpuprofile'));
+      if (!file) throw new Error(`${server.label}: no .cpuprofile written in ${profDir}`);
+      const summary = summarize(join(profDir, file), root);
+      console.error(`  ${server.label} ${fmtSize(size)}: ${fmtInt(r.messagesPerS)} msg/s under the profiler; profile ${join(profDir, file)}`);
+      parts.push(
+        `### ${server.label}, ${fmtSize(size)}: ${fmtInt(r.messagesPerS)} messages/s under the profiler, server CPU ${fmtPct(r.serverCpu)}, busy ${(summary.busyUs / summary.totalUs * 100).toFixed(0)}% of the samples`,
+        '',
+        '| area | self time |',
+        '|---|---:|',
+        ...summary.areas.map((a) => `| ${a.name} | ${(a.share * 100).toFixed(1)}% |`),
+        '',
+        '| function | where | self time |',
+        '|---|---|---:|',
+        ...summary.functions.slice(0, 15).map((f) => `| \`${f.name}\` | ${f.where} | ${(f.share * 100).toFixed(1)}% |`),
+        '',
+      );
+    }
+  }
+  const doc = parts.join('\n');
+  console.log(`\n${doc}`);
+  if (write) {
+    replaceSection(resultsPath, 'echo-profile', doc);
+    console.error(`bench:echo: wrote the "echo-profile" section of ${resultsPath}`);
+  }
+}
+
+if (profileMode) await profile();
+else await benchmark();
+process.exit(0);
