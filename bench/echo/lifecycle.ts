@@ -43,7 +43,8 @@ export function announce(port: number, timeoutS: number, stop: () => void): void
   }, timeoutS * 1000).unref();
   let stdinIsPipe = false;
   try {
-    stdinIsPipe = fstatSync(0).isFIFO();
+    const stat = fstatSync(0);
+    stdinIsPipe = stat.isFIFO() || stat.isSocket();
   } catch {
     // no stdin at all
   }

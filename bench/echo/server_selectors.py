@@ -66,7 +66,8 @@ def main():
     listener.listen(511)
     listener.setblocking(False)
     sel.register(listener, selectors.EVENT_READ, accept)
-    if stat.S_ISFIFO(os.fstat(0).st_mode):
+    mode = os.fstat(0).st_mode
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
         sel.register(sys.stdin, selectors.EVENT_READ, stdin_closed)
 
     print(f"ready {listener.getsockname()[1]}", flush=True)
