@@ -420,7 +420,7 @@ async function profile(): Promise<void> {
   const parts: string[] = [
     '## Echo benchmark: CPU profiles',
     '',
-    `Written by \`${commandLine()}\` at ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}: each server runs under \`node --cpu-prof\` (sampling every 100 µs), pinned as above, with ${connections} connections for ${warmupS} s + ${durationS} s. Self time per function, as a share of the server's busy (non-idle) samples; the profiler adds some overhead of its own, so throughput here is below the table above.`,
+    `Written by \`${commandLine()}\` at ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}: each server runs under \`node --cpu-prof\` (sampling every 100 µs), pinned as above, with ${connections} connections for ${warmupS} s + ${durationS} s. Self time per function, as a share of the server's busy (non-idle) samples over its whole life (start-up and warm-up included); the profiler adds some overhead of its own, so throughput here is below the table above.`,
     ...machine(),
     `- 1-minute load average at the start: ${os.loadavg()[0]!.toFixed(2)} (the machine is shared and noisy)`,
     '',
