@@ -1,0 +1,167 @@
+// The wasmux echo server of the benchmark: one edge-triggered Epoll over the TCP sources.
+//   node dist/bench/echo/server-epoll.js <port> [--timeout S]
+//
+// Classic ET discipline: on EPOLLIN, recvInto one reused 64 KiB buffer until it would block and
+// send each chunk straight back. What send does not accept is copied into a per-connection queue,
+// EPOLLOUT is added to the interest mask (modify), and the rest goes out when it is reported;
+// then the mask goes back to IN alone. While a connection has more than MAX_PENDING bytes queued
+// (a peer that sends but does not read), reading stops until the queue drains, so memory stays
+// bounded and TCP flow control pushes back on the peer.
+import {
+  EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Epoll, Events, listen,
+} from '../../src/index.js';
+import { announce, serverArgs } from './lifecycle.js';
+
+type Listener = Awaited<ReturnType<typeof listen>>;
+type TcpSocket = NonNullable<ReturnType<Listener['accept']>>;
+
+const READ = EPOLLIN | EPOLLRDHUP | EPOLLET;
+const READ_WRITE = READ | EPOLLOUT;
+const MAX_PENDING = 1 << 20;
+/** Counted for bench/echo/check.ts (printed on exit when WASMUX_ECHO_STATS is set): the slow paths taken. */
+const stats = { accepted: 0, partialSends: 0, readStops: 0 };
+
+class Connection {
+  /** Bytes received but not yet accepted by send, oldest first (copies: the read buffer is reused). */
+  readonly pending: Uint8Array[] = [];
+  pendingBytes = 0;
+  /** EPOLLOUT is in the interest mask. */
+  wantOut = false;
+  /** Reading stopped before would-block because too much is queued: resume after a flush. */
+  readStopped = false;
+  /** EOF was read: close once the queue is flushed. */
+  eof = false;
+
+  constructor(readonly socket: TcpSocket) {}
+}
+
+const { port, timeoutS } = serverArgs();
+const listener = await listen({ host: '127.0.0.1', port, backlog: 511 });
+const listenFd = listener.fileno();
+const ep = new Epoll();
+const events = new Events(1024);
+const buffer = new Uint8Array(65536);
+const connections: (Connection | undefined)[] = [];
+
+ep.register(listener, EPOLLIN | EPOLLET);
+announce(listener.address().port, timeoutS, () => {
+  if (process.env.WASMUX_ECHO_STATS) console.error(`server-epoll: ${JSON.stringify(stats)}`);
+  for (const conn of connections) conn?.socket.close();
+  listener.close();
+  ep.close();
+});
+
+for (;;) {
+  const n = await ep.wait(events, -1);
+  const data = events.data;
+  for (let i = 0; i < n; i++) {
+    const fd = data[2 * i]!;
+    const mask = data[2 * i + 1]!;
+    if (fd === listenFd) {
+      acceptAll();
+      continue;
+    }
+    const conn = connections[fd];
+    if (conn === undefined) continue;
+    if (mask & EPOLLOUT) flush(conn, fd);
+    if (mask & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR) && connections[fd] === conn) drain(conn, fd);
+  }
+}
+
+function acceptAll(): void {
+  for (;;) {
+    const socket = listener.accept();
+    if (socket === null) return;
+    socket.setNoDelay(true);
+    const fd = socket.fileno();
+    connections[fd] = new Connection(socket);
+    stats.accepted++;
+    ep.register(socket, READ);
+  }
+}
+
+/** Reads until would-block (ET), echoing each chunk. */
+function drain(conn: Connection, fd: number): void {
+  const socket = conn.socket;
+  for (;;) {
+    if (conn.pendingBytes > MAX_PENDING) {
+      conn.readStopped = true;
+      stats.readStops++;
+      return;
+    }
+    let n: number | null;
+    try {
+      n = socket.recvInto(buffer);
+    } catch {
+      close(conn, fd); // ECONNRESET and the like: the connection is over
+      return;
+    }
+    if (n === null) return;
+    if (n === 0) {
+      conn.eof = true;
+      if (conn.pendingBytes === 0) close(conn, fd);
+      return;
+    }
+    if (!echo(conn, fd, buffer.subarray(0, n))) return;
+  }
+}
+
+/** Sends bytes back, queueing a copy of what does not fit. False if the connection is gone. */
+function echo(conn: Connection, fd: number, bytes: Uint8Array): boolean {
+  let rest = bytes;
+  if (conn.pendingBytes === 0) {
+    let sent: number;
+    try {
+      sent = conn.socket.send(bytes);
+    } catch {
+      close(conn, fd);
+      return false;
+    }
+    if (sent === bytes.length) return true;
+    rest = bytes.subarray(sent);
+  }
+  stats.partialSends++;
+  conn.pending.push(rest.slice());
+  conn.pendingBytes += rest.length;
+  if (!conn.wantOut) {
+    conn.wantOut = true;
+    ep.modify(conn.socket, READ_WRITE);
+  }
+  return true;
+}
+
+/** On EPOLLOUT: sends what is queued; once it is all out, back to IN alone. */
+function flush(conn: Connection, fd: number): void {
+  const pending = conn.pending;
+  while (pending.length > 0) {
+    const chunk = pending[0]!;
+    let sent: number;
+    try {
+      sent = conn.socket.send(chunk);
+    } catch {
+      close(conn, fd);
+      return;
+    }
+    conn.pendingBytes -= sent;
+    if (sent < chunk.length) {
+      pending[0] = chunk.subarray(sent);
+      return; // still full: wait for the next EPOLLOUT
+    }
+    pending.shift();
+  }
+  if (conn.wantOut) {
+    conn.wantOut = false;
+    ep.modify(conn.socket, READ);
+  }
+  if (conn.eof) {
+    close(conn, fd);
+  } else if (conn.readStopped) {
+    conn.readStopped = false;
+    drain(conn, fd);
+  }
+}
+
+function close(conn: Connection, fd: number): void {
+  connections[fd] = undefined;
+  conn.socket.close(); // leaves the Epoll's interest list with it
+}
