@@ -28,6 +28,7 @@ const STALLED_BYTES = 32 * 1048576;
 const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim();
 const commands: Record<string, string[]> = {
   epoll: [process.execPath, join(root, 'dist/bench/echo/server-epoll.js')],
+  'epoll-peek': [process.execPath, join(root, 'dist/bench/echo/server-epoll.js'), '--peek'],
   net: [process.execPath, join(root, 'dist/bench/echo/server-net.js')],
   python: [python || 'python3', join(root, 'bench/echo/server_selectors.py')],
 };

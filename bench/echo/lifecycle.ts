@@ -1,6 +1,7 @@
-// What every echo server of the benchmark shares: the command line (`<port> [--timeout S]`), the
-// "ready <port>" line, and stopping by itself: on SIGTERM or SIGINT, when the stdin pipe from the
-// runner closes (the runner died), and after --timeout seconds (default 600) whatever happens.
+// What every echo server of the benchmark shares: the command line (`<port> [--timeout S]`, in
+// any order, plus a server's own flags), the "ready <port>" line, and stopping by itself: on
+// SIGTERM or SIGINT, when the stdin pipe from the runner closes (the runner died), and after
+// --timeout seconds (default 600) whatever happens.
 import { fstatSync } from 'node:fs';
 
 export interface ServerArgs {
@@ -8,13 +9,15 @@ export interface ServerArgs {
   timeoutS: number;
 }
 
+/** The port is the first argument that is not a flag (nor --timeout's value); other flags are the server's own. */
 export function serverArgs(argv: string[] = process.argv.slice(2)): ServerArgs {
-  const port = Number(argv[0] ?? '0');
+  const at = argv.indexOf('--timeout');
+  const positional = argv.find((arg, i) => !arg.startsWith('--') && !(at >= 0 && i === at + 1));
+  const port = Number(positional ?? '0');
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`usage: <server> <port> [--timeout seconds]; bad port ${String(argv[0])}`);
+    console.error(`usage: <server> <port> [--timeout seconds]; bad port ${String(positional)}`);
     process.exit(2);
   }
-  const at = argv.indexOf('--timeout');
   const timeoutS = at >= 0 ? Number(argv[at + 1]) : 600;
   if (!(timeoutS > 0)) {
     console.error(`bad --timeout ${String(argv[at + 1])}`);

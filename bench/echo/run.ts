@@ -6,6 +6,7 @@
 //   node dist/bench/echo/run.js --quick     # a short smoke run; prints, writes nothing
 //   node dist/bench/echo/run.js [--connections 100] [--duration 5] [--warmup 1] [--sizes 64,16384]
 //        [--servers epoll,net,python] [--rounds 1] [--no-write]
+//        (--servers may also name epoll-peek: the Epoll server reading with peek/consume)
 //   node dist/bench/echo/run.js --profile [--servers epoll,net] [--sizes 64,16384]
 //        # each server under node --cpu-prof; top self-time functions (section "echo-profile")
 //
@@ -120,10 +121,15 @@ interface ServerDef {
   key: string;
   label: string;
   command: string[];
+  /** Arguments after the port. */
+  extra?: string[];
+  /** Not run unless asked for with --servers. */
+  optional?: boolean;
 }
 
 const allServers: ServerDef[] = [
   { key: 'epoll', label: 'wasmux Epoll (ET)', command: [process.execPath, epollServer] },
+  { key: 'epoll-peek', label: 'wasmux Epoll (ET, peek/consume)', command: [process.execPath, epollServer], extra: ['--peek'], optional: true },
   { key: 'net', label: 'node:net', command: [process.execPath, join(root, 'dist/bench/echo/server-net.js')] },
   { key: 'python', label: 'Python selectors', command: python ? [python.exe, join(root, 'bench/echo/server_selectors.py')] : [] },
 ];
@@ -131,7 +137,7 @@ const wanted = (values.servers ?? (profileMode ? 'epoll,net' : 'epoll,net,python
 const skipped: string[] = [];
 const servers = allServers.filter((server) => {
   if (!wanted.includes(server.key)) return false;
-  if (server.key === 'epoll' && !tcpApi) {
+  if (server.key.startsWith('epoll') && !tcpApi) {
     skipped.push('wasmux Epoll: `listen` is not exported from src/index.ts yet (the TCP sources are missing), so there is no Epoll server to run');
     return false;
   }
@@ -176,7 +182,7 @@ async function startServer(server: ServerDef, nodeFlags: string[] = []): Promise
   const [exe, ...rest] = server.command;
   const command = pinned(0, exe === process.execPath ? [exe, ...nodeFlags, ...rest] : [exe!, ...rest]);
   const timeout = String(Math.ceil(warmupS + durationS + 120));
-  const child = track(spawn(command[0]!, [...command.slice(1), '0', '--timeout', timeout], {
+  const child = track(spawn(command[0]!, [...command.slice(1), '0', '--timeout', timeout, ...(server.extra ?? [])], {
     stdio: ['pipe', 'pipe', 'inherit'],
     cwd: root,
   }));

@@ -1,5 +1,5 @@
 // The wasmux echo server of the benchmark: one edge-triggered Epoll over the TCP sources.
-//   node dist/bench/echo/server-epoll.js <port> [--timeout S]
+//   node dist/bench/echo/server-epoll.js <port> [--timeout S] [--peek]
 //
 // Classic ET discipline: on EPOLLIN, recvInto one reused 64 KiB buffer until it would block and
 // send each chunk straight back. What send does not accept is copied into a per-connection queue,
@@ -7,6 +7,10 @@
 // then the mask goes back to IN alone. While a connection has more than MAX_PENDING bytes queued
 // (a peer that sends but does not read), reading stops until the queue drains, so memory stays
 // bounded and TCP flow control pushes back on the peer.
+//
+// --peek reads with the zero-copy pair instead (peek() a view of the received bytes, send it,
+// consume() it): not the benchmark's server, a variant to measure what the copy into the read
+// buffer costs (`--servers epoll,epoll-peek,...` in run.ts).
 import {
   EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Epoll, Events, listen,
 } from '../../src/index.js';
@@ -36,6 +40,7 @@ class Connection {
 }
 
 const { port, timeoutS } = serverArgs();
+const peekMode = process.argv.includes('--peek');
 const listener = await listen({ host: '127.0.0.1', port, backlog: 511 });
 const listenFd = listener.fileno();
 const ep = new Epoll();
@@ -82,6 +87,10 @@ function acceptAll(): void {
 
 /** Reads until would-block (ET), echoing each chunk. */
 function drain(conn: Connection, fd: number): void {
+  if (peekMode) {
+    drainPeek(conn, fd);
+    return;
+  }
   const socket = conn.socket;
   for (;;) {
     if (conn.pendingBytes > MAX_PENDING) {
@@ -103,6 +112,35 @@ function drain(conn: Connection, fd: number): void {
       return;
     }
     if (!echo(conn, fd, buffer.subarray(0, n))) return;
+  }
+}
+
+/** drain with peek/consume: the bytes are sent from the receive queue's own chunk. */
+function drainPeek(conn: Connection, fd: number): void {
+  const socket = conn.socket;
+  for (;;) {
+    if (conn.pendingBytes > MAX_PENDING) {
+      conn.readStopped = true;
+      stats.readStops++;
+      return;
+    }
+    let view: Uint8Array | null;
+    try {
+      view = socket.peek();
+    } catch {
+      close(conn, fd);
+      return;
+    }
+    if (view === null) return;
+    if (view.length === 0) {
+      conn.eof = true;
+      if (conn.pendingBytes === 0) close(conn, fd);
+      return;
+    }
+    const n = view.length;
+    // echo copies what it queues, so the view may be consumed right after.
+    if (!echo(conn, fd, view)) return;
+    socket.consume(n);
   }
 }
 
