@@ -267,6 +267,11 @@ const fmtUs = (us: number): string => (us >= 10_000 ? `${(us / 1000).toFixed(1)}
 const fmtPct = (x: number | null): string => (x === null ? '' : `${Math.round(x * 100)}%`);
 const fmtRatio = (x: number | undefined): string => (x === undefined ? '–' : `${x.toFixed(2)}×`);
 
+/** Server CPU time per echoed message (user + system, µs): a cost that CPU contention does not scale. */
+function cpuPerMessage(r: LoadResult): string {
+  return r.serverCpu === null || r.messagesPerS === 0 ? '' : (r.serverCpu / r.messagesPerS * 1e6).toFixed(2);
+}
+
 function median(xs: number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -283,8 +288,8 @@ function pick(results: CaseResult[], key: string, size: number): CaseResult | un
 
 function table(results: CaseResult[]): string {
   const lines = [
-    '| server | size | messages/s | MiB/s | p50 | p99 | vs node:net | vs Python | server CPU | load gen. CPU |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| server | size | messages/s | MiB/s | p50 | p99 | vs node:net | vs Python | server CPU | server CPU µs/msg | load gen. CPU |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const size of sizes) {
     const net = pick(results, 'net', size);
@@ -292,7 +297,7 @@ function table(results: CaseResult[]): string {
     for (const server of servers) {
       const r = pick(results, server.key, size);
       if (!r) continue;
-      lines.push(`| ${server.label} | ${fmtSize(size)} | ${fmtInt(r.messagesPerS)} | ${r.mibPerS.toFixed(1)} | ${fmtUs(r.latencyUs.p50)} | ${fmtUs(r.latencyUs.p99)} | ${fmtRatio(net && r.messagesPerS / net.messagesPerS)} | ${fmtRatio(py && r.messagesPerS / py.messagesPerS)} | ${fmtPct(r.serverCpu)} | ${fmtPct(r.loadgenCpu)} |`);
+      lines.push(`| ${server.label} | ${fmtSize(size)} | ${fmtInt(r.messagesPerS)} | ${r.mibPerS.toFixed(1)} | ${fmtUs(r.latencyUs.p50)} | ${fmtUs(r.latencyUs.p99)} | ${fmtRatio(net && r.messagesPerS / net.messagesPerS)} | ${fmtRatio(py && r.messagesPerS / py.messagesPerS)} | ${fmtPct(r.serverCpu)} | ${cpuPerMessage(r)} | ${fmtPct(r.loadgenCpu)} |`);
     }
   }
   return lines.join('\n');
@@ -395,7 +400,7 @@ async function benchmark(): Promise<void> {
     '',
     table(results),
     '',
-    'messages/s: complete round trips per second over all connections; MiB/s: echoed payload per second in one direction; p50/p99: round-trip time of a message as the load generator sees it (send to last echoed byte, 1 µs histogram); ratios: messages/s against the node:net and Python rows of the same size in this run.',
+    'messages/s: complete round trips per second over all connections; MiB/s: echoed payload per second in one direction; p50/p99: round-trip time of a message as the load generator sees it (send to last echoed byte, 1 µs histogram); ratios: messages/s against the node:net and Python rows of the same size in this run; server CPU µs/msg: the server\'s CPU time (user + system, the kernel\'s loopback TCP work included) per echoed message, which is less sensitive than messages/s to another process taking the core. A load generator near 100% CPU means that row may be limited by the load generator rather than the server (loopback TCP costs both sides mostly kernel time: the details below split each CPU figure into total and user time).',
     '',
     ...(targets(results) ? ['Targets of the issue (messages/s ratios of this run):', '', targets(results), ''] : []),
     ...(failures.length ? ['**Failed cases:**', '', ...failures.map((f) => `- ${f}`), ''] : []),
