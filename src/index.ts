@@ -16,3 +16,11 @@ export {
 export { pipe, PipeReader, PipeWriter, PIPE_BUF, DEFAULT_PIPE_CAPACITY } from './sources/pipe.js';
 export { eventfd, EventFd, EVENTFD_MAX } from './sources/eventfd.js';
 export { read, write, close } from './fd/syscalls.js';
+export { listen, Listener } from './sources/tcp/listener.js';
+export { connect } from './sources/tcp/connect.js';
+export { TcpSocket } from './sources/tcp/tcp-socket.js';
+export type { SocketAddress } from './sources/tcp/address.js';
+export {
+  DEFAULT_TCP_RECEIVE_CAPACITY, DEFAULT_TCP_SEND_CAPACITY, DEFAULT_BACKLOG,
+  type TcpSocketOptions, type ListenOptions, type ConnectOptions,
+} from './sources/tcp/options.js';

@@ -1,0 +1,116 @@
+const EMPTY = new Uint8Array(0);
+/** Spent slots are cut from the front of the array once there are this many and they are half of it. */
+const COMPACT_AT = 64;
+
+/**
+ * A FIFO of received bytes that keeps the chunks it is given by reference. Node hands every
+ * read over in a buffer of its own that it never reuses, so holding it costs no copy: bytes are
+ * copied once, when the program reads them, or not at all (take() of bytes inside one chunk and
+ * front() return views).
+ *
+ * Unlike ByteQueue it has no capacity of its own: the owner decides when to stop feeding it
+ * (a TCP socket pauses its Node socket).
+ */
+export class ChunkQueue {
+  /** Chunks from #head on hold the bytes; the slots before #head are spent. */
+  #chunks: Uint8Array[] = [];
+  #head = 0;
+  /** Bytes already consumed from the head chunk. */
+  #offset = 0;
+  #size = 0;
+
+  /** Bytes queued. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Appends `chunk` without copying it: the caller must not change it afterwards. */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+  }
+
+  /** The bytes at the front that lie in one chunk, as a view (empty when the queue is). */
+  front(): Uint8Array {
+    if (this.#size === 0) return EMPTY;
+    const chunk = this.#chunks[this.#head]!;
+    return view(chunk, this.#offset, chunk.length - this.#offset);
+  }
+
+  /**
+   * Removes up to n bytes and returns them: a view of the head chunk when they all lie in it
+   * (no copy), else a new array.
+   */
+  take(n: number): Uint8Array {
+    const want = Math.min(n, this.#size);
+    if (want === 0) return EMPTY;
+    const chunk = this.#chunks[this.#head]!;
+    if (chunk.length - this.#offset >= want) {
+      const out = view(chunk, this.#offset, want);
+      this.discard(want);
+      return out;
+    }
+    const out = new Uint8Array(want);
+    this.readInto(out);
+    return out;
+  }
+
+  /** Moves up to `buf.length` bytes into `buf`; returns how many. */
+  readInto(buf: Uint8Array): number {
+    const want = Math.min(buf.length, this.#size);
+    let copied = 0;
+    while (copied < want) {
+      const chunk = this.#chunks[this.#head]!;
+      const k = Math.min(chunk.length - this.#offset, want - copied);
+      buf.set(view(chunk, this.#offset, k), copied);
+      copied += k;
+      this.#advance(k);
+    }
+    return copied;
+  }
+
+  /** Drops up to n bytes from the front; returns how many. */
+  discard(n: number): number {
+    const want = Math.min(n, this.#size);
+    let left = want;
+    while (left > 0) {
+      const chunk = this.#chunks[this.#head]!;
+      const k = Math.min(chunk.length - this.#offset, left);
+      left -= k;
+      this.#advance(k);
+    }
+    return want;
+  }
+
+  /** Drops everything. */
+  clear(): void {
+    this.#chunks = [];
+    this.#head = 0;
+    this.#offset = 0;
+    this.#size = 0;
+  }
+
+  /** Consumes k bytes of the head chunk (k never passes its end). */
+  #advance(k: number): void {
+    this.#size -= k;
+    this.#offset += k;
+    const chunks = this.#chunks;
+    if (this.#offset < chunks[this.#head]!.length) return;
+    chunks[this.#head] = EMPTY; // let the spent chunk be collected now
+    this.#head++;
+    this.#offset = 0;
+    if (this.#size === 0) {
+      chunks.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= COMPACT_AT && this.#head * 2 >= chunks.length) {
+      chunks.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+}
+
+/** A plain Uint8Array over part of `chunk` (Node's chunks are Buffers; we hand out Uint8Arrays). */
+function view(chunk: Uint8Array, start: number, length: number): Uint8Array {
+  return new Uint8Array(chunk.buffer, chunk.byteOffset + start, length);
+}

@@ -1,0 +1,418 @@
+import type { Socket as NodeSocket } from 'node:net';
+import {
+  EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDBAND, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRBAND, EPOLLWRNORM,
+  type ErrnoCode,
+} from '../../core/constants.js';
+import { PosixError } from '../../errors.js';
+import { Descriptor } from '../../fd/descriptor.js';
+import { toBytes } from '../byte-queue.js';
+import { SHUT_RD, SHUT_RDWR, SHUT_WR } from '../socket.js';
+import { toSocketAddress, type SocketAddress } from './address.js';
+import { ChunkQueue } from './chunk-queue.js';
+import type { SocketSettings } from './options.js';
+import { probeAfterEof } from './reset-probe.js';
+import { errnoCodeOf } from './system-errors.js';
+import { corkForThisTurn } from './write-batch.js';
+
+/** sock_def_readable's wakeup key (tcp_data_ready): every arrival of data. */
+const DATA_READY = EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND;
+/** sk_stream_write_space's wakeup key: room again in the send buffer. */
+const WRITE_SPACE = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
+/** sk_state_change (connected, FIN, reset, shutdown) wakes every waiter: the edge is the new level. */
+const WAKE_ALL = -1;
+
+/**
+ * A non-blocking TCP socket over node:net, made by `connect()` or `Listener.accept()`. It has the
+ * socketpair Socket's stream methods (recv, recvInto, send, shutdown, close; null or 0 mean
+ * "would block", an empty recv is EOF), a zero-copy read path (peek, then consume) and the
+ * socket options a TCP program uses.
+ *
+ * Receive side: Node's chunks are queued as they arrive, up to `receiveCapacity` (default
+ * 256 KiB). Once that is reached the Node socket is paused, so TCP flow control holds the peer
+ * back; a read that brings the queue below it resumes reading. (A read already under way in Node
+ * can add one more chunk, at most 64 KiB, past the mark.)
+ *
+ * Send side: `send` copies what fits in `sendCapacity` (default 256 KiB) and hands it to Node.
+ * Those bytes count as buffered until Node reports them written to the kernel, so a sender whose
+ * peer never reads sees send return 0 and OUT clear. The first send of a turn is written at once;
+ * later sends of the same turn are corked and leave together in one writev when it ends.
+ *
+ * Readiness follows Linux's tcp_poll:
+ * - IN|RDNORM while received bytes are queued, or once the receive side is finished (peer FIN,
+ *   own SHUT_RD, reset), so the EOF can be read; RDHUP too in that case.
+ * - OUT|WRNORM while the send buffer holds less than `sendCapacity`, and once the send side is
+ *   finished (a send then fails at once instead of waiting). Nothing while connecting.
+ * - ERR while an error is pending (connect refused, reset...): recv reports it once, after the
+ *   queued bytes, send at once; getError() reads and clears it like SO_ERROR.
+ * - HUP once both directions are finished, or the connection was reset, refused or destroyed.
+ *
+ * Wakeups (edges): each arrival of data; connect completing; the send buffer draining to half
+ * its capacity after it was full; FIN, error, reset and shutdown (with the whole new level).
+ */
+export class TcpSocket extends Descriptor {
+  readonly kind = 'tcp';
+  /** Receive buffer size: reading pauses when this many bytes are queued. */
+  readonly receiveCapacity: number;
+  /** Send buffer size: send accepts bytes while fewer than this many are unwritten. */
+  readonly sendCapacity: number;
+  /** A writer that found the send buffer full is woken once it drains to this. */
+  readonly #lowWater: number;
+  readonly #socket: NodeSocket;
+  readonly #rx = new ChunkQueue();
+  #connecting: boolean;
+  /** The peer's FIN arrived (Node's 'end'). */
+  #peerFin = false;
+  #shutRd = false;
+  #shutWr = false;
+  /** The connection is over: reset, refused, or its Node socket closed. */
+  #gone = false;
+  /** SO_ERROR: reported once, by recv, send or getError. */
+  #pendingError: ErrnoCode | null = null;
+  /** The error that ended the connection, kept for `error`. */
+  #error: ErrnoCode | null = null;
+  /** We paused the Node socket because the receive buffer is full. */
+  #paused = false;
+  /** OUT went away (SOCK_NOSPACE): the next drain to #lowWater is a wakeup. */
+  #sendFull = false;
+  /** Taking Node's buffered chunks by hand after an error: ignore 'data' meanwhile. */
+  #salvaging = false;
+  #local: SocketAddress | null = null;
+  #remote: SocketAddress | null = null;
+
+  /**
+   * @internal Use `connect()` or `Listener.accept()`. Takes over `socket`, which must have been
+   * made with allowHalfOpen and be connecting (`connecting`) or connected and not yet read from.
+   */
+  constructor(socket: NodeSocket, connecting: boolean, settings: SocketSettings) {
+    super(settings.table);
+    this.receiveCapacity = settings.receiveCapacity;
+    this.sendCapacity = settings.sendCapacity;
+    this.#lowWater = Math.floor(settings.sendCapacity / 2);
+    this.#socket = socket;
+    this.#connecting = connecting;
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onNodeClose);
+    if (socket.destroyed) {
+      // Accepted after it died (e.g. its listener's peer reset it before we read anything).
+      this.#connecting = false;
+      this.#gone = true;
+      if (socket.errored) this.#pendingError = this.#error = errnoCodeOf(socket.errored);
+    } else if (connecting) {
+      socket.once('connect', this.#onConnect);
+    } else {
+      this.#learnAddresses();
+      socket.resume(); // accepted sockets come paused (pauseOnConnect): start reading now
+    }
+    this.#publish(0);
+  }
+
+  /** Reads up to n bytes: null if none are queued (would block), an empty array at EOF. */
+  recv(n: number): Uint8Array | null {
+    this.openFd('recv');
+    if (!Number.isSafeInteger(n) || n <= 0) throw new PosixError('EINVAL', `recv size must be a positive integer, got ${String(n)}`);
+    if (this.#rx.size === 0) return this.#drained() ? new Uint8Array(0) : null;
+    const out = this.#rx.take(n); // a view, without a copy, when the bytes lie in one chunk
+    this.#afterRead();
+    return out;
+  }
+
+  /** Reads into buf: the number of bytes read, 0 at EOF, null if it would block. */
+  recvInto(buf: Uint8Array): number | null {
+    this.openFd('recv');
+    if (!(buf instanceof Uint8Array) || buf.length === 0) throw new PosixError('EINVAL', 'recvInto needs a non-empty Uint8Array');
+    if (this.#rx.size === 0) return this.#drained() ? 0 : null;
+    const n = this.#rx.readInto(buf);
+    this.#afterRead();
+    return n;
+  }
+
+  /**
+   * Zero-copy read, step 1: a view of the received bytes at the front (as many as lie in one
+   * chunk of Node's), without consuming them; null if none (would block), empty at EOF. The
+   * view is only good until the next recv, consume or close.
+   */
+  peek(): Uint8Array | null {
+    this.openFd('peek');
+    if (this.#rx.size === 0) return this.#drained() ? new Uint8Array(0) : null;
+    return this.#rx.front();
+  }
+
+  /** Zero-copy read, step 2: drops the first n received bytes (1 <= n <= receiveQueued, else EINVAL). */
+  consume(n: number): void {
+    this.openFd('consume');
+    if (!Number.isSafeInteger(n) || n <= 0 || n > this.#rx.size) {
+      throw new PosixError('EINVAL', `consume needs 1..${this.#rx.size} bytes, got ${String(n)}`);
+    }
+    this.#rx.discard(n);
+    this.#afterRead();
+  }
+
+  /**
+   * Sends what fits in the send buffer: all of data, part of it, or 0 when the buffer is full or
+   * the connection is still being made (would block). Strings are sent as UTF-8. A pending error
+   * is thrown (once); after that, and after SHUT_WR, EPIPE.
+   */
+  send(data: Uint8Array | string): number {
+    this.openFd('send');
+    const bytes = toBytes(data);
+    // tcp_sendmsg's order: not connected yet, then sk_err, then SEND_SHUTDOWN.
+    const error = this.#takeError();
+    if (error !== null) throw new PosixError(error, 'send on a failed connection');
+    if (this.#shutWr || this.#gone) throw new PosixError('EPIPE', 'send on a socket that cannot send');
+    if (this.#connecting) {
+      this.#sendFull = true;
+      return 0;
+    }
+    if (bytes.length === 0) return 0;
+    const socket = this.#socket;
+    const room = this.sendCapacity - socket.writableLength;
+    if (room <= 0) {
+      this.#sendFull = true;
+      return 0;
+    }
+    const n = Math.min(bytes.length, room);
+    // Node keeps what it is given until it is written: give it our own copy, unless the bytes
+    // are ours already (a string's encoding).
+    socket.write(typeof data === 'string' && n === bytes.length ? bytes : copyOf(bytes, n), this.#onWritten);
+    corkForThisTurn(socket); // written at once if it was the first this turn; the next ones batch
+    if (socket.writableLength >= this.sendCapacity) {
+      this.#sendFull = true;
+      this.#publish(0); // OUT is gone
+    }
+    return n;
+  }
+
+  /**
+   * Shuts down reception (SHUT_RD), sending (SHUT_WR: the peer reads EOF once what was sent has
+   * arrived) or both (SHUT_RDWR). EINVAL for another how; ENOTCONN while connecting and after
+   * the connection is over.
+   */
+  shutdown(how: number): void {
+    this.openFd('shutdown');
+    if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) {
+      throw new PosixError('EINVAL', `shutdown how must be SHUT_RD, SHUT_WR or SHUT_RDWR, got ${String(how)}`);
+    }
+    if (this.#connecting || this.#gone) throw new PosixError('ENOTCONN', 'shutdown of a socket that is not connected');
+    // SHUT_RD sends nothing (as in Linux): later arrivals are still queued and readable.
+    if (how !== SHUT_WR) this.#shutRd = true;
+    if (how !== SHUT_RD && !this.#shutWr) {
+      this.#shutWr = true;
+      this.#socket.end(); // FIN after what is buffered (end() uncorks)
+    }
+    this.#publish(WAKE_ALL);
+  }
+
+  /** SO_ERROR: the pending error code, cleared by reading it (ERR goes with it), or null. */
+  getError(): ErrnoCode | null {
+    this.openFd('getError');
+    return this.#takeError();
+  }
+
+  /** The error that ended the connection (refused, reset...), or null; reading it clears nothing. */
+  get error(): ErrnoCode | null {
+    return this.#error;
+  }
+
+  /** Bytes received and not yet read (SIOCINQ). */
+  get receiveQueued(): number {
+    return this.#rx.size;
+  }
+
+  /** Bytes accepted by send and not yet written to the kernel (SIOCOUTQ's part that is ours). */
+  get sendQueued(): number {
+    return this.#gone || this.#shutWr ? 0 : this.#socket.writableLength;
+  }
+
+  /** getsockname(2): the local endpoint (0.0.0.0:0 while Node does not know it yet). */
+  localAddress(): SocketAddress {
+    this.openFd('localAddress');
+    if (this.#local === null) this.#learnAddresses();
+    return { ...(this.#local ?? { address: '0.0.0.0', family: 'IPv4', port: 0 }) };
+  }
+
+  /** getpeername(2): the peer's endpoint; ENOTCONN while connecting or if the connection failed. */
+  remoteAddress(): SocketAddress {
+    this.openFd('remoteAddress');
+    if (this.#remote === null) throw new PosixError('ENOTCONN', 'the socket is not connected');
+    return { ...this.#remote };
+  }
+
+  /** TCP_NODELAY: true sends small writes at once instead of coalescing them (Nagle). */
+  setNoDelay(enable = true): void {
+    this.openFd('setNoDelay');
+    this.#socket.setNoDelay(enable);
+  }
+
+  /** SO_KEEPALIVE, with the idle time before the first probe in milliseconds (0: the system's). */
+  setKeepAlive(enable = true, initialDelayMs = 0): void {
+    this.openFd('setKeepAlive');
+    if (!Number.isSafeInteger(initialDelayMs) || initialDelayMs < 0) {
+      throw new PosixError('EINVAL', `initialDelayMs must be a non-negative integer, got ${String(initialDelayMs)}`);
+    }
+    this.#socket.setKeepAlive(enable, initialDelayMs);
+  }
+
+  /** Alias of recv (read(2) on a socket). */
+  override read(n: number): Uint8Array | null {
+    return this.recv(n);
+  }
+
+  /** Alias of send (write(2) on a socket). */
+  override write(data: Uint8Array | string): number {
+    return this.send(data);
+  }
+
+  /**
+   * Like Linux's tcp_close: with received bytes still unread the connection is reset (RST, and
+   * whatever we had not sent is dropped); otherwise what was sent is flushed and a FIN follows,
+   * in the background (SO_LINGER off). A connection still being made is abandoned.
+   */
+  protected override onClose(): void {
+    const socket = this.#socket;
+    const unread = this.#rx.size > 0 || socket.readableLength > 0;
+    this.#rx.clear();
+    if (socket.destroyed) return;
+    if (this.#connecting) {
+      socket.destroy();
+    } else if (unread) {
+      socket.resetAndDestroy();
+    } else {
+      socket.pause(); // what arrives from now on stays in the kernel, which resets it at the end
+      if (!socket.writableEnded) socket.end();
+      if (socket.writableFinished) socket.destroy();
+      else socket.once('finish', () => socket.destroy());
+    }
+  }
+
+  readonly #onConnect = (): void => {
+    if (this.closed || this.#gone) return;
+    this.#connecting = false;
+    this.#learnAddresses();
+    this.#publish(WAKE_ALL);
+  };
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.closed || this.#salvaging) return;
+    this.#rx.push(chunk);
+    if (!this.#paused && this.#rx.size >= this.receiveCapacity) {
+      this.#paused = true;
+      this.#socket.pause(); // TCP flow control now pushes back on the peer
+    }
+    this.#publish(DATA_READY);
+  };
+
+  readonly #onEnd = (): void => {
+    if (this.closed) return;
+    // Node's EOF may hide a reset (see reset-probe.ts): ask the kernel, as recv(2) would.
+    const probe = probeAfterEof(this.#socket);
+    if (probe !== undefined) {
+      for (const chunk of probe.chunks) this.#rx.push(chunk);
+      if (probe.code !== null) {
+        this.#fail(errnoCodeOf({ code: probe.code }));
+        this.#socket.destroy();
+        return;
+      }
+    }
+    this.#peerFin = true;
+    this.#publish(WAKE_ALL);
+  };
+
+  readonly #onError = (error: Error): void => {
+    if (this.closed) return;
+    // Node drops what it buffered when it destroys the socket; take it first, so that the bytes
+    // received before the error stay readable before it (recv reports the error after them).
+    const socket = this.#socket;
+    if (socket.readableLength > 0) {
+      this.#salvaging = true;
+      for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) this.#rx.push(chunk);
+      this.#salvaging = false;
+    }
+    this.#fail(errnoCodeOf(error));
+  };
+
+  readonly #onNodeClose = (): void => {
+    if (this.closed || this.#gone) return;
+    this.#connecting = false;
+    this.#gone = true;
+    this.#publish(WAKE_ALL);
+  };
+
+  /** Node has written some of our bytes: wake a writer that found the buffer full once it has drained. */
+  readonly #onWritten = (error?: Error | null): void => {
+    if (error || !this.#sendFull || this.closed) return;
+    if (this.#socket.writableLength <= this.#lowWater) {
+      this.#sendFull = false;
+      this.#publish(WRITE_SPACE);
+    }
+  };
+
+  #fail(code: ErrnoCode): void {
+    this.#connecting = false;
+    this.#gone = true;
+    this.#pendingError = code;
+    this.#error = code;
+    this.#publish(WAKE_ALL);
+  }
+
+  #takeError(): ErrnoCode | null {
+    const error = this.#pendingError;
+    if (error !== null) {
+      this.#pendingError = null;
+      this.#publish(0); // ERR is gone
+    }
+    return error;
+  }
+
+  /**
+   * The receive queue is empty: EOF, would block, or the pending error. Like tcp_recvmsg, a
+   * FIN already received means EOF, then a pending error is reported once.
+   */
+  #drained(): boolean {
+    if (this.#peerFin) return true;
+    const error = this.#takeError();
+    if (error !== null) throw new PosixError(error, 'recv on a failed connection');
+    return this.#shutRd || this.#gone;
+  }
+
+  #afterRead(): void {
+    if (this.#paused && this.#rx.size < this.receiveCapacity) {
+      this.#paused = false;
+      if (!this.#socket.destroyed) this.#socket.resume();
+    }
+    if (this.#rx.size === 0) this.#publish(0); // IN may be gone
+  }
+
+  #learnAddresses(): void {
+    const s = this.#socket;
+    this.#local ??= toSocketAddress(s.localAddress, s.localFamily, s.localPort);
+    this.#remote ??= toSocketAddress(s.remoteAddress, s.remoteFamily, s.remotePort);
+  }
+
+  /** The level, always recomputed from the state (Linux's tcp_poll). */
+  #level(): number {
+    let level = this.#pendingError !== null ? EPOLLERR : 0;
+    if (this.#connecting) return level; // SYN_SENT: nothing yet
+    const receiveDone = this.#peerFin || this.#shutRd || this.#gone;
+    const sendDone = this.#shutWr || this.#gone;
+    if (receiveDone && sendDone) level |= EPOLLHUP;
+    if (receiveDone) level |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+    else if (this.#rx.size > 0) level |= EPOLLIN | EPOLLRDNORM;
+    if (sendDone || this.#socket.writableLength < this.sendCapacity) level |= EPOLLOUT | EPOLLWRNORM;
+    return level;
+  }
+
+  /** Publishes the level, with a wakeup `key` (WAKE_ALL: the new level itself; 0: none). */
+  #publish(key: number): void {
+    const level = this.#level();
+    this.setReadiness(level, key === WAKE_ALL ? level : key);
+  }
+}
+
+/** The first n bytes of `bytes`, in a Buffer of our own (small ones come from Node's pool). */
+function copyOf(bytes: Uint8Array, n: number): Buffer {
+  const copy = Buffer.allocUnsafe(n);
+  copy.set(n === bytes.length ? bytes : bytes.subarray(0, n));
+  return copy;
+}

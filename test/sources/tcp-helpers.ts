@@ -1,0 +1,131 @@
+// Helpers for the TCP tests: waiting on readiness with a deadline, connected pairs, whole reads
+// and writes. Nothing here sleeps: every wait is an Epoll wait that ends on an event or fails
+// the test at its deadline.
+import { Epoll } from '../../src/api/epoll.js';
+import { EPOLLIN, EPOLLOUT } from '../../src/core/constants.js';
+import { connect } from '../../src/sources/tcp/connect.js';
+import { listen, type Listener } from '../../src/sources/tcp/listener.js';
+import type { TcpSocketOptions } from '../../src/sources/tcp/options.js';
+import type { TcpSocket } from '../../src/sources/tcp/tcp-socket.js';
+
+/** How long any single wait in these tests may take before the test fails. */
+export const WAIT_MS = 5000;
+
+/**
+ * Waits until `file` is ready for any bit of `mask` (level-triggered, in an Epoll of its own) and
+ * returns the reported mask; throws after `timeoutMs`.
+ */
+export async function until(file: { fileno(): number }, mask: number, timeoutMs = WAIT_MS): Promise<number> {
+  const ep = new Epoll();
+  try {
+    ep.register(file, mask);
+    const events = await ep.poll(timeoutMs);
+    if (events.length === 0) throw new Error(`fd ${file.fileno()}: no event in ${mask.toString(16)} within ${timeoutMs} ms`);
+    return events[0]![1];
+  } finally {
+    ep.close();
+  }
+}
+
+/** Waits for the next report of `file` in `ep` that has a bit of `mask`; throws after `timeoutMs`. */
+export async function next(ep: Epoll, file: { fileno(): number }, mask: number, timeoutMs = WAIT_MS): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const left = Math.ceil(deadline - performance.now());
+    if (left <= 0) throw new Error(`fd ${file.fileno()}: no event in ${mask.toString(16)} within ${timeoutMs} ms`);
+    for (const [fd, events] of await ep.poll(left)) {
+      if (fd === file.fileno() && (events & mask) !== 0) return events;
+    }
+  }
+}
+
+export interface Pair {
+  listener: Listener;
+  /** The connect() end. */
+  client: TcpSocket;
+  /** The accept() end. */
+  server: TcpSocket;
+}
+
+/** A listener on 127.0.0.1, a client connected to it and the accepted server end. */
+export async function tcpPair(options: { client?: TcpSocketOptions; server?: TcpSocketOptions } = {}): Promise<Pair> {
+  const listener = await listen(options.server);
+  const client = connect({ port: listener.address().port, ...options.client });
+  await until(listener, EPOLLIN);
+  const server = listener.accept();
+  if (server === null) throw new Error('the listener was readable but accept() returned null');
+  await until(client, EPOLLOUT);
+  return { listener, client, server };
+}
+
+/** Sends all of data, waiting for OUT whenever the send buffer is full. */
+export async function sendAll(socket: TcpSocket, data: Uint8Array): Promise<void> {
+  let sent = 0;
+  while (sent < data.length) {
+    const n = socket.send(data.subarray(sent));
+    if (n === 0) await until(socket, EPOLLOUT);
+    sent += n;
+  }
+}
+
+/** Reads exactly n bytes (in reads of at most `step`), waiting for IN; throws at an early EOF. */
+export async function recvExactly(socket: TcpSocket, n: number, step = 65536): Promise<Uint8Array> {
+  const out = new Uint8Array(n);
+  let got = 0;
+  while (got < n) {
+    const k = socket.recvInto(out.subarray(got, Math.min(n, got + step)));
+    if (k === null) await until(socket, EPOLLIN);
+    else if (k === 0) throw new Error(`EOF after ${got} of ${n} bytes`);
+    else got += k;
+  }
+  return out;
+}
+
+/** Reads until EOF, waiting for IN; returns everything read. */
+export async function recvToEof(socket: TcpSocket): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const data = socket.recv(65536);
+    if (data === null) {
+      await until(socket, EPOLLIN);
+    } else if (data.length === 0) {
+      break;
+    } else {
+      parts.push(data.slice());
+      total += data.length;
+    }
+  }
+  return concat(parts, total);
+}
+
+export function concat(parts: Uint8Array[], total = parts.reduce((sum, p) => sum + p.length, 0)): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** n pseudo-random bytes from a seed, so a failing transfer can be replayed. */
+export function pattern(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed | 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** A port that was just listening and is now closed: connecting to it is refused. */
+export async function closedPort(): Promise<number> {
+  const listener = await listen();
+  const { port } = listener.address();
+  listener.close();
+  return port;
+}
