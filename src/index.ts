@@ -24,3 +24,6 @@ export {
   DEFAULT_TCP_RECEIVE_CAPACITY, DEFAULT_TCP_SEND_CAPACITY, DEFAULT_BACKLOG,
   type TcpSocketOptions, type ListenOptions, type ConnectOptions,
 } from './sources/tcp/options.js';
+export {
+  stdin, stdout, stderr, StdinReader, StdioWriter, DEFAULT_STDIO_CAPACITY, type StdinOptions, type StdoutOptions,
+} from './sources/stdio.js';

@@ -3,7 +3,8 @@ import { defaultTable, type DescriptorTable } from './table.js';
 
 /**
  * Anything with a descriptor number: sources (sockets, pipes, eventfds), epoll instances.
- * The number is taken lowest-free from the table at construction and released by `close()`.
+ * The number is taken lowest-free from the table at construction (or is the fixed `fd` given,
+ * for stdio) and released by `close()`.
  */
 export abstract class Descriptor {
   /** -1 once closed, like a closed Python socket's `fileno()`. */
@@ -11,9 +12,9 @@ export abstract class Descriptor {
   readonly table: DescriptorTable;
   abstract readonly kind: string;
 
-  protected constructor(table: DescriptorTable = defaultTable, epoll = false) {
+  protected constructor(table: DescriptorTable = defaultTable, epoll = false, fd?: number) {
     this.table = table;
-    this.#fd = table.allocate(this, epoll);
+    this.#fd = fd === undefined ? table.allocate(this, epoll) : table.claim(this, fd);
   }
 
   fileno(): number {

@@ -3,6 +3,9 @@ import { createWasmCore } from '../core/wasm-core.js';
 import type { ReadinessCore } from '../core/readiness-core.js';
 import type { Descriptor } from './descriptor.js';
 
+/** allocate() hands out numbers from here up; the ones below are stdio's, taken by claim(). */
+const FIRST_ALLOCATED = 3;
+
 /** Something blocked in a wait that a wakeup may end (a pending Epoll/Poll/select call). */
 export interface Waiter {
   /** Re-checks the waiter's condition; runs in a microtask after wakeups. */
@@ -20,7 +23,7 @@ export class DescriptorTable {
   readonly #objects: (Descriptor | undefined)[] = [];
   /** Free numbers below #next, as a binary min-heap. */
   readonly #free: number[] = [];
-  #next = 3;
+  #next = FIRST_ALLOCATED;
   /** Epoll instances with blocked callers, by fd: notified by the core. */
   readonly #epollWaiters = new Map<number, Waiter>();
   /** Poll and select calls in progress: any wakeup may concern them. */
@@ -43,12 +46,27 @@ export class DescriptorTable {
     return fd;
   }
 
+  /**
+   * Opens one of the numbers below 3 that allocate() never hands out (stdio's 0, 1 and 2) for
+   * `object`: EINVAL for any other number, EEXIST if it is open.
+   */
+  claim(object: Descriptor, fd: number): number {
+    if (!Number.isInteger(fd) || fd < 0 || fd >= FIRST_ALLOCATED) {
+      throw new PosixError('EINVAL', `only fds 0 to ${FIRST_ALLOCATED - 1} can be claimed, got ${String(fd)}`);
+    }
+    if (this.#objects[fd] !== undefined) throw new PosixError('EEXIST', `fd ${fd} is open`);
+    check(this.core.open(fd), 'open descriptor');
+    this.#objects[fd] = object;
+    return fd;
+  }
+
   /** Closes `fd` in the core (it leaves every interest list) and frees its number. */
   release(fd: number): void {
     check(this.core.close(fd), 'close');
     this.#objects[fd] = undefined;
     this.#epollWaiters.delete(fd);
-    heapPush(this.#free, fd);
+    // A claimed number goes back to claim(), never to allocate(): 0-2 stay stdio's.
+    if (fd >= FIRST_ALLOCATED) heapPush(this.#free, fd);
     // poll() reports POLLNVAL for a closed fd and select() fails with EBADF: both must look again.
     if (this.#scanWaiters.size > 0) this.schedule();
   }
