@@ -2,7 +2,7 @@
 // and writes. Nothing here sleeps: every wait is an Epoll wait that ends on an event or fails
 // the test at its deadline.
 import { Epoll } from '../../src/api/epoll.js';
-import { EPOLLIN, EPOLLOUT } from '../../src/core/constants.js';
+import { EPOLLET, EPOLLIN, EPOLLOUT } from '../../src/core/constants.js';
 import { connect } from '../../src/sources/tcp/connect.js';
 import { listen, type Listener } from '../../src/sources/tcp/listener.js';
 import type { TcpSocketOptions } from '../../src/sources/tcp/options.js';
@@ -56,6 +56,20 @@ export async function tcpPair(options: { client?: TcpSocketOptions; server?: Tcp
   if (server === null) throw new Error('the listener was readable but accept() returned null');
   await until(client, EPOLLOUT);
   return { listener, client, server };
+}
+
+/**
+ * Waits until at least n bytes are queued in `socket`, without reading them. (A level-triggered
+ * wait would return at once while any byte is queued: an edge-triggered one waits for new data.)
+ */
+export async function receiveAtLeast(socket: TcpSocket, n: number, timeoutMs = WAIT_MS): Promise<void> {
+  const ep = new Epoll();
+  try {
+    ep.register(socket, EPOLLIN | EPOLLET);
+    while (socket.receiveQueued < n) await next(ep, socket, EPOLLIN, timeoutMs);
+  } finally {
+    ep.close();
+  }
 }
 
 /** Sends all of data, waiting for OUT whenever the send buffer is full. */
