@@ -222,7 +222,7 @@ export class TcpSocket extends Descriptor {
 
   /** Bytes accepted by send and not yet written to the kernel (SIOCOUTQ's part that is ours). */
   get sendQueued(): number {
-    return this.#gone || this.#shutWr ? 0 : this.#socket.writableLength;
+    return this.#gone ? 0 : this.#socket.writableLength;
   }
 
   /** getsockname(2): the local endpoint (0.0.0.0:0 while Node does not know it yet). */
