@@ -431,7 +431,7 @@ async function profile(): Promise<void> {
   const parts: string[] = [
     '## Echo benchmark: CPU profiles',
     '',
-    `Written by \`${commandLine()}\` at ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}: each server runs under \`node --cpu-prof\` (sampling every 100 µs), pinned as above, with ${connections} connections for ${warmupS} s + ${durationS} s. Self time per function, as a share of the server's busy (non-idle) samples over its whole life (start-up and warm-up included); the profiler adds some overhead of its own, so throughput here is below the table above.`,
+    `Written by \`${commandLine()}\` at ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}: each server runs under \`node --cpu-prof\` (sampling every 100 µs), pinned as above, with ${connections} connections for ${warmupS} s + ${durationS} s. Self time per function, as a share of the server's busy (non-idle) samples over its whole life (start-up and warm-up included), and divided by the messages of that life (≈ messages/s × (warm-up + window)). The profiler samples wall time: while another process holds the core, the thread's last state keeps collecting samples, so a profile taken with server CPU well below 100% is skewed. The profiler adds overhead of its own, so throughput here is below the table above.`,
     ...machine(),
     `- 1-minute load average at the start: ${os.loadavg()[0]!.toFixed(2)} (the machine is shared and noisy)`,
     '',
@@ -444,16 +444,19 @@ async function profile(): Promise<void> {
       if (!file) throw new Error(`${server.label}: no .cpuprofile written in ${profDir}`);
       const summary = summarize(join(profDir, file), root);
       console.error(`  ${server.label} ${fmtSize(size)}: ${fmtInt(r.messagesPerS)} msg/s under the profiler; profile ${join(profDir, file)}`);
+      // Messages over the profiled life, roughly: the measured rate over warm-up and window.
+      const messages = r.messagesPerS * (warmupS + durationS);
+      const perMessage = (us: number): string => (us / messages).toFixed(2);
       parts.push(
-        `### ${server.label}, ${fmtSize(size)}: ${fmtInt(r.messagesPerS)} messages/s under the profiler, server CPU ${fmtPct(r.serverCpu)}, busy ${(summary.busyUs / summary.totalUs * 100).toFixed(0)}% of the samples`,
+        `### ${server.label}, ${fmtSize(size)}: ${fmtInt(r.messagesPerS)} messages/s under the profiler, server CPU ${fmtPct(r.serverCpu)}, busy ${(summary.busyUs / summary.totalUs * 100).toFixed(0)}% of the samples, ≈ ${perMessage(summary.busyUs)} µs busy per message`,
         '',
-        '| area | self time |',
-        '|---|---:|',
-        ...summary.areas.map((a) => `| ${a.name} | ${(a.share * 100).toFixed(1)}% |`),
+        '| area | self time | ≈ µs per message |',
+        '|---|---:|---:|',
+        ...summary.areas.map((a) => `| ${a.name} | ${(a.share * 100).toFixed(1)}% | ${perMessage(a.us)} |`),
         '',
-        '| function | where | self time |',
-        '|---|---|---:|',
-        ...summary.functions.slice(0, 15).map((f) => `| \`${f.name}\` | ${f.where} | ${(f.share * 100).toFixed(1)}% |`),
+        '| function | where | self time | ≈ µs per message |',
+        '|---|---|---:|---:|',
+        ...summary.functions.slice(0, 15).map((f) => `| \`${f.name}\` | ${f.where} | ${(f.share * 100).toFixed(1)}% | ${perMessage(f.us)} |`),
         '',
       );
     }
