@@ -92,6 +92,6 @@ function areaOf(frame: CallFrame): string {
   if (url.startsWith('node:')) return 'Node internals (streams, net, timers, promises)';
   if (url.includes('/dist/src/')) return 'wasmux glue (dist/src)';
   if (url.includes('/dist/bench/')) return 'the echo server itself (dist/bench/echo)';
-  if (!url) return 'native functions called from JS (writeBuffer: the send(2) syscall, and the kernel\'s loopback delivery under it)';
+  if (!url) return 'native functions called from JS (writeBuffer: the send(2) syscall)';
   return 'other JS';
 }

@@ -431,7 +431,7 @@ async function profile(): Promise<void> {
   const parts: string[] = [
     '## Echo benchmark: CPU profiles',
     '',
-    `Written by \`${commandLine()}\` at ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}: each server runs under \`node --cpu-prof\` (sampling every 100 µs), pinned as above, with ${connections} connections for ${warmupS} s + ${durationS} s. Self time per function, as a share of the server's busy (non-idle) samples over its whole life (start-up and warm-up included), and divided by the messages of that life (≈ messages/s × (warm-up + window)). The profiler samples wall time: while another process holds the core, the thread's last state keeps collecting samples, so a profile taken with server CPU well below 100% is skewed. The profiler adds overhead of its own, so throughput here is below the table above.`,
+    `Written by \`${commandLine()}\` at ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}: each server runs under \`node --cpu-prof\` (sampling every 100 µs), pinned as above, with ${connections} connections for ${warmupS} s + ${durationS} s. Self time per function, as a share of the server's busy (non-idle) samples over its whole life (start-up and warm-up included), and that share of the server's CPU time per message (user + system from /proc over the measured window). The profiler samples wall time: while another process holds the core, the thread's last state keeps collecting samples, so shares from a contended run are only roughly right. \`writeBuffer\` is Node's native write: its self time is mostly the send(2) syscall, in which the kernel also runs the loopback delivery to the peer. The profiler adds overhead of its own, so throughput here is below the table above.`,
     ...machine(),
     `- 1-minute load average at the start: ${os.loadavg()[0]!.toFixed(2)} (the machine is shared and noisy)`,
     '',
@@ -444,19 +444,20 @@ async function profile(): Promise<void> {
       if (!file) throw new Error(`${server.label}: no .cpuprofile written in ${profDir}`);
       const summary = summarize(join(profDir, file), root);
       console.error(`  ${server.label} ${fmtSize(size)}: ${fmtInt(r.messagesPerS)} msg/s under the profiler; profile ${join(profDir, file)}`);
-      // Messages over the profiled life, roughly: the measured rate over warm-up and window.
-      const messages = r.messagesPerS * (warmupS + durationS);
-      const perMessage = (us: number): string => (us / messages).toFixed(2);
+      // The server's CPU time per message (from /proc, over the measured window), split by the
+      // profile's shares of busy samples.
+      const cpuUs = r.serverCpu === null ? 0 : r.serverCpu / r.messagesPerS * 1e6;
+      const perMessage = (share: number): string => (cpuUs * share).toFixed(2);
       parts.push(
-        `### ${server.label}, ${fmtSize(size)}: ${fmtInt(r.messagesPerS)} messages/s under the profiler, server CPU ${fmtPct(r.serverCpu)}, busy ${(summary.busyUs / summary.totalUs * 100).toFixed(0)}% of the samples, ≈ ${perMessage(summary.busyUs)} µs busy per message`,
+        `### ${server.label}, ${fmtSize(size)}: ${fmtInt(r.messagesPerS)} messages/s under the profiler, server CPU ${fmtPct(r.serverCpu)} = ${cpuUs.toFixed(2)} µs per message`,
         '',
-        '| area | self time | ≈ µs per message |',
+        '| area | self time | ≈ CPU µs per message |',
         '|---|---:|---:|',
-        ...summary.areas.map((a) => `| ${a.name} | ${(a.share * 100).toFixed(1)}% | ${perMessage(a.us)} |`),
+        ...summary.areas.map((a) => `| ${a.name} | ${(a.share * 100).toFixed(1)}% | ${perMessage(a.share)} |`),
         '',
-        '| function | where | self time | ≈ µs per message |',
+        '| function | where | self time | ≈ CPU µs per message |',
         '|---|---|---:|---:|',
-        ...summary.functions.slice(0, 15).map((f) => `| \`${f.name}\` | ${f.where} | ${(f.share * 100).toFixed(1)}% | ${perMessage(f.us)} |`),
+        ...summary.functions.slice(0, 15).map((f) => `| \`${f.name}\` | ${f.where} | ${(f.share * 100).toFixed(1)}% | ${perMessage(f.share)} |`),
         '',
       );
     }
