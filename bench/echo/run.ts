@@ -432,6 +432,7 @@ async function profile(): Promise<void> {
     '## Echo benchmark: CPU profiles',
     '',
     `Written by \`${commandLine()}\` at ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}: each server runs under \`node --cpu-prof\` (sampling every 100 µs), pinned as above, with ${connections} connections for ${warmupS} s + ${durationS} s. Self time per function, as a share of the server's busy (non-idle) samples over its whole life (start-up and warm-up included), and that share of the server's CPU time per message (user + system from /proc over the measured window). The profiler samples wall time: while another process holds the core, the thread's last state keeps collecting samples, so shares from a contended run are only roughly right. \`writeBuffer\` is Node's native write: its self time is mostly the send(2) syscall, in which the kernel also runs the loopback delivery to the peer. The profiler adds overhead of its own, so throughput here is below the table above.`,
+    '',
     ...machine(),
     `- 1-minute load average at the start: ${os.loadavg()[0]!.toFixed(2)} (the machine is shared and noisy)`,
     '',
