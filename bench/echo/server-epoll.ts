@@ -8,9 +8,10 @@
 // (a peer that sends but does not read), reading stops until the queue drains, so memory stays
 // bounded and TCP flow control pushes back on the peer.
 //
-// --peek reads with the zero-copy pair instead (peek() a view of the received bytes, send it,
-// consume() it): not the benchmark's server, a variant to measure what the copy into the read
-// buffer costs (`--servers epoll,epoll-peek,...` in run.ts).
+// --peek moves the bytes with no copy at all: peek() a view of the received bytes, hand that view
+// to sendZeroCopy() (nobody writes it again), consume() what was accepted; what is left waits as
+// a view too. The same work as the other servers without the two copies that recv/send imply
+// (`--servers epoll,epoll-peek,...` in run.ts).
 import {
   EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Epoll, Events, listen,
 } from '../../src/index.js';
@@ -138,7 +139,7 @@ function drainPeek(conn: Connection, fd: number): void {
       return;
     }
     const n = view.length;
-    // echo copies what it queues, so the view may be consumed right after.
+    // The view stays valid after consume: the chunk behind it is never written again.
     if (!echo(conn, fd, view)) return;
     socket.consume(n);
   }
@@ -150,7 +151,7 @@ function echo(conn: Connection, fd: number, bytes: Uint8Array): boolean {
   if (conn.pendingBytes === 0) {
     let sent: number;
     try {
-      sent = conn.socket.send(bytes);
+      sent = peekMode ? conn.socket.sendZeroCopy(bytes) : conn.socket.send(bytes);
     } catch {
       close(conn, fd);
       return false;
@@ -159,7 +160,7 @@ function echo(conn: Connection, fd: number, bytes: Uint8Array): boolean {
     rest = bytes.subarray(sent);
   }
   stats.partialSends++;
-  conn.pending.push(rest.slice());
+  conn.pending.push(peekMode ? rest : rest.slice()); // the read buffer is reused; a peeked chunk is not
   conn.pendingBytes += rest.length;
   if (!conn.wantOut) {
     conn.wantOut = true;
@@ -175,7 +176,7 @@ function flush(conn: Connection, fd: number): void {
     const chunk = pending[0]!;
     let sent: number;
     try {
-      sent = conn.socket.send(chunk);
+      sent = conn.socket.sendZeroCopy(chunk); // queued chunks are ours alone
     } catch {
       close(conn, fd);
       return;

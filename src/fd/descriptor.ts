@@ -55,8 +55,11 @@ export abstract class Descriptor {
   /** Kind-specific teardown, run while the number is still ours (before it leaves the core). */
   protected onClose(): void {}
 
-  /** Publishes this source's readiness: its new level, and a wakeup (edge) if `edge` is not 0. */
-  protected setReadiness(level: number, edge: number): void {
-    if (this.#fd >= 0) this.table.update(this.#fd, level, edge);
+  /**
+   * Publishes this source's readiness: its new level, and a wakeup (edge) if `edge` is not 0.
+   * `fromIo` is true when called from a Node I/O callback (see DescriptorTable.update).
+   */
+  protected setReadiness(level: number, edge: number, fromIo = false): void {
+    if (this.#fd >= 0) this.table.update(this.#fd, level, edge, fromIo);
   }
 }

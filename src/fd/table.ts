@@ -28,7 +28,9 @@ export class DescriptorTable {
   readonly #epollWaiters = new Map<number, Waiter>();
   /** Poll and select calls in progress: any wakeup may concern them. */
   readonly #scanWaiters = new Set<Waiter>();
+  /** A recheck is queued as a microtask / as an immediate (after this turn's I/O callbacks). */
   #scheduled = false;
+  #scheduledAfterIo = false;
 
   constructor(core: ReadinessCore = createWasmCore()) {
     this.core = core;
@@ -83,10 +85,20 @@ export class DescriptorTable {
     return object;
   }
 
-  /** A source's new level and optional wakeup. */
-  update(fd: number, level: number, edge: number): void {
+  /**
+   * A source's new level and optional wakeup. A wakeup caused by the program (a send on a
+   * socketpair) rechecks the waiters in a microtask, right after the code that caused it. One
+   * that comes from a Node I/O callback (`fromIo`) rechecks them once after the I/O phase of this
+   * event-loop turn (setImmediate): libuv delivers a whole batch of socket reads in one turn, each
+   * as its own callback followed by the microtask queue, and a microtask per wakeup would end a
+   * wait with one event each time instead of the batch.
+   */
+  update(fd: number, level: number, edge: number, fromIo = false): void {
     const pending = this.core.set(fd, level, edge);
-    if (pending > 0 || (edge !== 0 && this.#scanWaiters.size > 0)) this.schedule();
+    if (pending > 0 || (edge !== 0 && this.#scanWaiters.size > 0)) {
+      if (fromIo) this.#scheduleAfterIo();
+      else this.schedule();
+    }
   }
 
   /** The current readiness level of `fd` (EBADF if closed). */
@@ -119,8 +131,16 @@ export class DescriptorTable {
     queueMicrotask(this.#dispatch);
   }
 
+  #scheduleAfterIo(): void {
+    if (this.#scheduled || this.#scheduledAfterIo) return;
+    this.#scheduledAfterIo = true;
+    setImmediate(this.#dispatch);
+  }
+
+  /** Rechecks the notified epoll instances and every poll/select call, once for all wakeups so far. */
   readonly #dispatch = (): void => {
     this.#scheduled = false;
+    this.#scheduledAfterIo = false;
     for (const epfd of this.core.takeNotified()) this.#epollWaiters.get(epfd)?.recheck();
     for (const waiter of [...this.#scanWaiters]) waiter.recheck();
   };

@@ -147,7 +147,7 @@ export class StdinReader extends Descriptor {
   #publish(key: number): void {
     let level = this.#pendingError !== null ? EPOLLERR : 0;
     if (this.#queue.size > 0 || this.#ended) level |= EPOLLIN | EPOLLRDNORM;
-    this.setReadiness(level, key === WAKE_ALL ? level : key);
+    this.setReadiness(level, key === WAKE_ALL ? level : key, key !== 0); // wakeups come from stream callbacks
   }
 }
 
@@ -238,7 +238,7 @@ export class StdioWriter extends Descriptor {
     let level = 0;
     if (this.#error !== null) level = EPOLLERR | EPOLLOUT | EPOLLWRNORM;
     else if (this.#stream.writableLength < this.capacity) level = EPOLLOUT | EPOLLWRNORM;
-    this.setReadiness(level, key === WAKE_ALL ? level : key);
+    this.setReadiness(level, key === WAKE_ALL ? level : key, key !== 0); // wakeups come from stream callbacks
   }
 }
 

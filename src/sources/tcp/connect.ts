@@ -3,7 +3,8 @@ import { PosixError } from '../../errors.js';
 import { checkHost, checkPort } from './address.js';
 import { socketSettings, type ConnectOptions } from './options.js';
 import { toPosixError } from './system-errors.js';
-import { TcpSocket } from './tcp-socket.js';
+import { onreadOption } from './net-internals.js';
+import { TcpSocket, type ReadSink } from './tcp-socket.js';
 
 /**
  * socket + connect(2) on a non-blocking socket: returns at once with the connection in progress
@@ -20,10 +21,13 @@ export function connect(options: ConnectOptions): TcpSocket {
   const host = checkHost(options.host ?? '127.0.0.1', 'connect');
   const port = checkPort(options.port, 'connect', false);
   const settings = socketSettings(options, 'connect');
-  const socket = new NodeSocket({ allowHalfOpen: true });
+  // Reads land in one reused buffer and go straight to the TcpSocket (Node's documented onread),
+  // rather than as 'data' events with a buffer allocated per read.
+  const reads: ReadSink = {};
+  const socket = new NodeSocket({ allowHalfOpen: true, onread: onreadOption((n, buffer) => reads.deliver!(n, buffer)) } as ConstructorParameters<typeof NodeSocket>[0]);
   let tcp: TcpSocket;
   try {
-    tcp = new TcpSocket(socket, true, settings);
+    tcp = new TcpSocket(socket, true, settings, reads);
   } catch (error) {
     socket.destroy(); // no fd for it (EMFILE): nothing was started
     throw error;

@@ -127,8 +127,9 @@ export class Listener extends Descriptor {
     this.#publish(DATA_READY);
   };
 
+  /** Publishes the level; a wakeup (key != 0) always comes from a node:net callback. */
   #publish(key: number): void {
-    this.setReadiness(this.pending > 0 || this.#acceptError !== null ? EPOLLIN | EPOLLRDNORM : 0, key);
+    this.setReadiness(this.pending > 0 || this.#acceptError !== null ? EPOLLIN | EPOLLRDNORM : 0, key, key !== 0);
   }
 }
 

@@ -1,11 +1,11 @@
 import { readSync } from 'node:fs';
 import type { Socket as NodeSocket } from 'node:net';
+import { setInternals, socketFd } from './net-internals.js';
 
 /**
- * The one undocumented Node internal wasmux uses, kept in this file: the file descriptor of a
- * TCP socket's handle (`socket._handle.fd`, a number on POSIX systems, -1 on Windows).
+ * Telling a reset from a FIN after Node reported EOF, with the socket's fd (net-internals.ts).
  *
- * Why: when a reset arrives while received data is still queued, libuv reads the data and then,
+ * When a reset arrives while received data is still queued, libuv reads the data and then,
  * seeing POLLHUP after a short read, reports EOF without reading again. Node emits 'end', and the
  * ECONNRESET stays pending in the kernel. recv(2) would return it, so after 'end' we read the fd
  * once more, as recv would: 0 means the EOF was a real FIN, an error is the pending reset.
@@ -27,25 +27,16 @@ const CONNECTION_ERRORS = new Set([
   'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN',
 ]);
 
-let enabled = true;
 let scratch: Buffer | null = null;
 
 /** Turns the probe off (or on again): tests use it to run the documented fallback. */
 export function setResetProbe(on: boolean): void {
-  enabled = on;
-}
-
-/** The fd behind a net.Socket, or -1 when it cannot be had. */
-function handleFd(socket: NodeSocket): number {
-  if (!enabled || process.platform === 'win32') return -1;
-  const handle = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle;
-  const fd = handle?.fd;
-  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : -1;
+  setInternals('fd', on);
 }
 
 /** True when probeAfterEof can answer for `socket`. */
 export function resetProbeAvailable(socket: NodeSocket): boolean {
-  return handleFd(socket) >= 0;
+  return socketFd(socket) >= 0;
 }
 
 /**
@@ -53,7 +44,7 @@ export function resetProbeAvailable(socket: NodeSocket): boolean {
  * when the probe is not available.
  */
 export function probeAfterEof(socket: NodeSocket): ProbeResult | undefined {
-  const fd = handleFd(socket);
+  const fd = socketFd(socket);
   if (fd < 0) return undefined;
   scratch ??= Buffer.allocUnsafe(65536);
   const chunks: Uint8Array[] = [];

@@ -10,9 +10,16 @@ import { SHUT_RD, SHUT_RDWR, SHUT_WR } from '../socket.js';
 import { toSocketAddress, type SocketAddress } from './address.js';
 import { ChunkQueue } from './chunk-queue.js';
 import type { SocketSettings } from './options.js';
+import { withUserBufferReads, type ReadCallback } from './net-internals.js';
 import { probeAfterEof } from './reset-probe.js';
 import { errnoCodeOf } from './system-errors.js';
-import { corkForThisTurn } from './write-batch.js';
+import { copyToSlab } from './slab.js';
+import { corkForThisTurn, currentTurn } from './write-batch.js';
+
+/** Where a socket made with `onreadOption` sends its reads once its TcpSocket exists. */
+export interface ReadSink {
+  deliver?: ReadCallback;
+}
 
 /** sock_def_readable's wakeup key (tcp_data_ready): every arrival of data. */
 const DATA_READY = EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND;
@@ -57,6 +64,12 @@ export class TcpSocket extends Descriptor {
   readonly sendCapacity: number;
   /** A writer that found the send buffer full is woken once it drains to this. */
   readonly #lowWater: number;
+  /**
+   * How Node hands over received bytes: 'onread' into one reused buffer (copied once into a
+   * slab), or 'data' events (the fallback for accepted sockets where net-internals.ts cannot
+   * move them).
+   */
+  readonly readPath: 'onread' | 'data' = 'onread';
   readonly #socket: NodeSocket;
   readonly #rx = new ChunkQueue();
   #connecting: boolean;
@@ -76,21 +89,36 @@ export class TcpSocket extends Descriptor {
   #sendFull = false;
   /** Taking Node's buffered chunks by hand after an error: ignore 'data' meanwhile. */
   #salvaging = false;
+  /** The turn of our last send (write-batch.ts): a second send in one turn corks. */
+  #sendTurn = -1;
   #local: SocketAddress | null = null;
   #remote: SocketAddress | null = null;
 
   /**
    * @internal Use `connect()` or `Listener.accept()`. Takes over `socket`, which must have been
    * made with allowHalfOpen and be connecting (`connecting`) or connected and not yet read from.
+   * `reads`: the socket was made with `onreadOption` around it; its reads are delivered here.
+   * Without it, an accepted socket is moved to user-buffer reads where Node allows
+   * (net-internals.ts), and otherwise reads come as 'data' events.
    */
-  constructor(socket: NodeSocket, connecting: boolean, settings: SocketSettings) {
+  constructor(socket: NodeSocket, connecting: boolean, settings: SocketSettings, reads?: ReadSink) {
     super(settings.table);
     this.receiveCapacity = settings.receiveCapacity;
     this.sendCapacity = settings.sendCapacity;
     this.#lowWater = Math.floor(settings.sendCapacity / 2);
-    this.#socket = socket;
     this.#connecting = connecting;
-    socket.on('data', this.#onData);
+    if (reads) {
+      reads.deliver = this.#onRead;
+    } else {
+      const moved = connecting ? null : withUserBufferReads(socket, this.#onRead);
+      if (moved === null) {
+        socket.on('data', this.#onData);
+        this.readPath = 'data';
+      } else {
+        socket = moved;
+      }
+    }
+    this.#socket = socket;
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
     socket.on('close', this.#onNodeClose);
@@ -156,7 +184,24 @@ export class TcpSocket extends Descriptor {
    */
   send(data: Uint8Array | string): number {
     this.openFd('send');
-    const bytes = toBytes(data);
+    // Node keeps what it is given until it is written: it gets our own copy, unless the bytes
+    // are ours already (a string's encoding).
+    return this.#send(toBytes(data), typeof data !== 'string');
+  }
+
+  /**
+   * Zero-copy write: like send, but hands `data` itself to the kernel's side instead of copying
+   * it. The caller gives up the bytes it accepted (the return value): they must not be modified
+   * afterwards. Made for forwarding what `peek()` returned, which nobody writes again:
+   * `const n = out.sendZeroCopy(src.peek()); src.consume(n)` moves bytes with no copy at all.
+   */
+  sendZeroCopy(data: Uint8Array): number {
+    this.openFd('send');
+    if (!(data instanceof Uint8Array)) throw new PosixError('EINVAL', 'sendZeroCopy needs a Uint8Array');
+    return this.#send(data, false);
+  }
+
+  #send(bytes: Uint8Array, copy: boolean): number {
     // tcp_sendmsg's order: not connected yet, then sk_err, then SEND_SHUTDOWN.
     const error = this.#takeError();
     if (error !== null) throw new PosixError(error, 'send on a failed connection');
@@ -173,10 +218,13 @@ export class TcpSocket extends Descriptor {
       return 0;
     }
     const n = Math.min(bytes.length, room);
-    // Node keeps what it is given until it is written: give it our own copy, unless the bytes
-    // are ours already (a string's encoding).
-    socket.write(typeof data === 'string' && n === bytes.length ? bytes : copyOf(bytes, n), this.#onWritten);
-    corkForThisTurn(socket); // written at once if it was the first this turn; the next ones batch
+    // The first send of a turn is written at once; from the second on, the socket is corked
+    // until the turn ends, so that the rest leave together in one writev.
+    const turn = currentTurn();
+    if (this.#sendTurn === turn) corkForThisTurn(socket);
+    this.#sendTurn = turn;
+    const out = copy ? copyToSlab(bytes, n) : n === bytes.length ? bytes : bytes.subarray(0, n);
+    socket.write(out, this.#onWritten);
     if (socket.writableLength >= this.sendCapacity) {
       this.#sendFull = true;
       this.#publish(0); // OUT is gone
@@ -290,7 +338,12 @@ export class TcpSocket extends Descriptor {
     if (this.closed || this.#gone) return;
     this.#connecting = false;
     this.#learnAddresses();
-    this.#publish(WAKE_ALL);
+    this.#publish(WAKE_ALL, true);
+  };
+
+  /** A read into the shared user buffer: keep a copy in the slab (views of it are never rewritten). */
+  readonly #onRead = (n: number, buffer: Buffer): void => {
+    this.#onData(copyToSlab(buffer, n));
   };
 
   readonly #onData = (chunk: Buffer): void => {
@@ -300,7 +353,7 @@ export class TcpSocket extends Descriptor {
       this.#paused = true;
       this.#socket.pause(); // TCP flow control now pushes back on the peer
     }
-    this.#publish(DATA_READY);
+    this.#publish(DATA_READY, true);
   };
 
   readonly #onEnd = (): void => {
@@ -316,7 +369,7 @@ export class TcpSocket extends Descriptor {
       }
     }
     this.#peerFin = true;
-    this.#publish(WAKE_ALL);
+    this.#publish(WAKE_ALL, true);
   };
 
   readonly #onError = (error: Error): void => {
@@ -336,7 +389,7 @@ export class TcpSocket extends Descriptor {
     if (this.closed || this.#gone) return;
     this.#connecting = false;
     this.#gone = true;
-    this.#publish(WAKE_ALL);
+    this.#publish(WAKE_ALL, true);
   };
 
   /** Node has written some of our bytes: wake a writer that found the buffer full once it has drained. */
@@ -344,7 +397,7 @@ export class TcpSocket extends Descriptor {
     if (error || !this.#sendFull || this.closed) return;
     if (this.#socket.writableLength <= this.#lowWater) {
       this.#sendFull = false;
-      this.#publish(WRITE_SPACE);
+      this.#publish(WRITE_SPACE, true);
     }
   };
 
@@ -353,7 +406,7 @@ export class TcpSocket extends Descriptor {
     this.#gone = true;
     this.#pendingError = code;
     this.#error = code;
-    this.#publish(WAKE_ALL);
+    this.#publish(WAKE_ALL, true);
   }
 
   #takeError(): ErrnoCode | null {
@@ -403,16 +456,13 @@ export class TcpSocket extends Descriptor {
     return level;
   }
 
-  /** Publishes the level, with a wakeup `key` (WAKE_ALL: the new level itself; 0: none). */
-  #publish(key: number): void {
+  /**
+   * Publishes the level, with a wakeup `key` (WAKE_ALL: the new level itself; 0: none). `fromIo`:
+   * called from a node:net callback, so waiters are rechecked once after this turn's I/O.
+   */
+  #publish(key: number, fromIo = false): void {
     const level = this.#level();
-    this.setReadiness(level, key === WAKE_ALL ? level : key);
+    this.setReadiness(level, key === WAKE_ALL ? level : key, fromIo);
   }
 }
 
-/** The first n bytes of `bytes`, in a Buffer of our own (small ones come from Node's pool). */
-function copyOf(bytes: Uint8Array, n: number): Buffer {
-  const copy = Buffer.allocUnsafe(n);
-  copy.set(n === bytes.length ? bytes : bytes.subarray(0, n));
-  return copy;
-}
