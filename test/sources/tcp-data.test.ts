@@ -18,14 +18,20 @@ const RSHUT = R | EPOLLRDHUP;
 
 expectTableEmptyAfterEach();
 
-// Accepted sockets read through onread where net-internals.ts can move them there, and through
-// 'data' events otherwise: every test runs on both paths.
+// With net-internals.ts (accepted sockets read through onread, sends written straight to the fd)
+// and with its documented fallbacks ('data' events, socket.write): every test runs on both.
 describe.each([
-  ['onread (net-internals)', true],
-  ["'data' events (the fallback)", false],
-])('TCP, accepted sockets reading by %s', (_path, internals) => {
-  beforeAll(() => setInternals('userBufferReads', internals));
-  afterAll(() => setInternals('userBufferReads', true));
+  ['net-internals', true],
+  ['the documented fallbacks', false],
+])('TCP, with %s', (_path, internals) => {
+  beforeAll(() => {
+    setInternals('userBufferReads', internals);
+    setInternals('directWrites', internals);
+  });
+  afterAll(() => {
+    setInternals('userBufferReads', true);
+    setInternals('directWrites', true);
+  });
 
   it('reads by the path under test; connect() sockets always by onread', async () => {
     const { listener, client, server } = await tcpPair();

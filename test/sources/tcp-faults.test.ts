@@ -89,14 +89,20 @@ async function resetBeforeFirstRead(): Promise<{ listener: { close(): void }; se
   return { listener, server: listener.accept()!, data };
 }
 
-// Accepted sockets read through onread where net-internals.ts can move them there, and through
-// 'data' events otherwise: every test runs on both paths.
+// With net-internals.ts (accepted sockets read through onread, sends written straight to the fd)
+// and with its documented fallbacks ('data' events, socket.write): every test runs on both.
 describe.each([
-  ['onread (net-internals)', true],
-  ["'data' events (the fallback)", false],
-])('TCP faults, accepted sockets reading by %s', (_path, internals) => {
-  beforeAll(() => setInternals('userBufferReads', internals));
-  afterAll(() => setInternals('userBufferReads', true));
+  ['net-internals', true],
+  ['the documented fallbacks', false],
+])('TCP faults, with %s', (_path, internals) => {
+  beforeAll(() => {
+    setInternals('userBufferReads', internals);
+    setInternals('directWrites', internals);
+  });
+  afterAll(() => {
+    setInternals('userBufferReads', true);
+    setInternals('directWrites', true);
+  });
 
   describe('peer reset', () => {
     it('mid-transfer: the bytes received before the reset are read first, then ERR and ECONNRESET once, then EOF', async () => {

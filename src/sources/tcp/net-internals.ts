@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { Socket as NodeSocket } from 'node:net';
 
 /**
@@ -6,7 +7,11 @@ import { Socket as NodeSocket } from 'node:net';
  *
  * 1. `socket._handle.fd`: the file descriptor of a TCP socket (POSIX only), read by
  *    reset-probe.ts to tell a reset from a FIN after Node reported EOF.
- * 2. `new net.Socket({ handle })`: wraps the handle of an accepted connection in a new socket
+ * 2. The same fd, written with fs.writeSync when Node has nothing queued for the socket: one
+ *    write(2) straight from the caller's bytes, without a WriteWrap, a stream callback or a copy
+ *    (the kernel copies). What the kernel does not take goes through socket.write as before, so
+ *    the order of bytes is kept. Fallback: socket.write for everything.
+ * 3. `new net.Socket({ handle })`: wraps the handle of an accepted connection in a new socket
  *    made with `onread`. Node documents `onread` (reads land in one reused buffer and go to a
  *    callback, without 'data' events or a buffer allocated per read) only for sockets that
  *    connect(); a server's connections can have it only this way. Fallback: 'data' events.
@@ -15,10 +20,10 @@ import { Socket as NodeSocket } from 'node:net';
 /** A read: n bytes at the start of `buffer`, which the next read overwrites. */
 export type ReadCallback = (n: number, buffer: Buffer) => void;
 
-const switches = { fd: true, userBufferReads: true };
+const switches = { fd: true, directWrites: true, userBufferReads: true };
 
 /** Turns a use of internals off or on again (tests run the fallbacks with it). */
-export function setInternals(which: 'fd' | 'userBufferReads', on: boolean): void {
+export function setInternals(which: keyof typeof switches, on: boolean): void {
   switches[which] = on;
 }
 
@@ -39,6 +44,22 @@ export function socketFd(socket: NodeSocket): number {
   if (!switches.fd || process.platform === 'win32') return -1;
   const fd = handleOf(socket)?.fd;
   return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : -1;
+}
+
+/**
+ * Writes the first n bytes of `bytes` to the socket's fd at once, for a socket with nothing queued
+ * in Node: the number the kernel took (0 when its buffer is full), or -1 when this cannot be done
+ * here or the write failed (the caller then uses socket.write, which reports the error its way).
+ */
+export function writeDirect(socket: NodeSocket, bytes: Uint8Array, n: number): number {
+  if (!switches.directWrites) return -1;
+  const fd = socketFd(socket);
+  if (fd < 0) return -1;
+  try {
+    return writeSync(fd, bytes, 0, n);
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'EAGAIN' ? 0 : -1;
+  }
 }
 
 /** One buffer for every socket's reads: each callback copies out before another read can land. */

@@ -10,7 +10,7 @@ import { SHUT_RD, SHUT_RDWR, SHUT_WR } from '../socket.js';
 import { toSocketAddress, type SocketAddress } from './address.js';
 import { ChunkQueue } from './chunk-queue.js';
 import type { SocketSettings } from './options.js';
-import { withUserBufferReads, type ReadCallback } from './net-internals.js';
+import { withUserBufferReads, writeDirect, type ReadCallback } from './net-internals.js';
 import { probeAfterEof } from './reset-probe.js';
 import { errnoCodeOf } from './system-errors.js';
 import { copyToSlab } from './slab.js';
@@ -218,13 +218,23 @@ export class TcpSocket extends Descriptor {
       return 0;
     }
     const n = Math.min(bytes.length, room);
-    // The first send of a turn is written at once; from the second on, the socket is corked
-    // until the turn ends, so that the rest leave together in one writev.
+    // The first send of a turn is written at once, straight to the kernel when Node has nothing
+    // queued; from the second on, the socket is corked until the turn ends, so that the rest
+    // leave together in one writev.
     const turn = currentTurn();
-    if (this.#sendTurn === turn) corkForThisTurn(socket);
+    let done = 0;
+    if (this.#sendTurn === turn) {
+      corkForThisTurn(socket);
+    } else if (room === this.sendCapacity) {
+      done = Math.max(0, writeDirect(socket, bytes, n));
+      if (done === n) {
+        this.#sendTurn = turn;
+        return n;
+      }
+    }
     this.#sendTurn = turn;
-    const out = copy ? copyToSlab(bytes, n) : n === bytes.length ? bytes : bytes.subarray(0, n);
-    socket.write(out, this.#onWritten);
+    const rest = done === 0 && n === bytes.length ? bytes : bytes.subarray(done, n);
+    socket.write(copy ? copyToSlab(rest, rest.length) : rest, this.#onWritten);
     if (socket.writableLength >= this.sendCapacity) {
       this.#sendFull = true;
       this.#publish(0); // OUT is gone
