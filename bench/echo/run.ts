@@ -5,7 +5,7 @@
 //   npm run bench:echo                      # build, then the full run (writes bench/RESULTS.md)
 //   node dist/bench/echo/run.js --quick     # a short smoke run; prints, writes nothing
 //   node dist/bench/echo/run.js [--connections 100] [--duration 5] [--warmup 1] [--sizes 64,16384]
-//        [--servers epoll,net,python] [--rounds 1] [--no-write]
+//        [--servers epoll,epoll-peek,net,python] [--rounds 1] [--no-write]
 //        (--servers may also name epoll-peek: the Epoll server reading with peek/consume)
 //   node dist/bench/echo/run.js --profile [--servers epoll,net] [--sizes 64,16384]
 //        # each server under node --cpu-prof; top self-time functions (section "echo-profile")
@@ -133,7 +133,7 @@ const allServers: ServerDef[] = [
   { key: 'net', label: 'node:net', command: [process.execPath, join(root, 'dist/bench/echo/server-net.js')] },
   { key: 'python', label: 'Python selectors', command: python ? [python.exe, join(root, 'bench/echo/server_selectors.py')] : [] },
 ];
-const wanted = (values.servers ?? (profileMode ? 'epoll,net' : 'epoll,net,python')).split(',');
+const wanted = (values.servers ?? (profileMode ? 'epoll,net' : 'epoll,epoll-peek,net,python')).split(',');
 const skipped: string[] = [];
 const servers = allServers.filter((server) => {
   if (!wanted.includes(server.key)) return false;
@@ -352,7 +352,7 @@ function commandLine(): string {
 
 function usage(message: string): never {
   console.error(`bench:echo: ${message}`);
-  console.error('usage: node dist/bench/echo/run.js [--quick] [--profile] [--no-write] [--connections N] [--duration S] [--warmup S] [--sizes 64,16384] [--servers epoll,net,python] [--rounds N]');
+  console.error('usage: node dist/bench/echo/run.js [--quick] [--profile] [--no-write] [--connections N] [--duration S] [--warmup S] [--sizes 64,16384] [--servers epoll,epoll-peek,net,python] [--rounds N]');
   process.exit(2);
 }
 
