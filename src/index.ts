@@ -11,6 +11,10 @@ export { Poll, type PollEntryInfo } from './api/poll.js';
 export { select } from './api/select.js';
 export type { FileLike } from './api/fileobj.js';
 export {
+  EVENT_READ, EVENT_WRITE, SelectorKey, SelectorMap, BaseSelector, DefaultSelector, EpollSelector, PollSelector,
+  SelectSelector, ValueError, KeyError, RuntimeError, type DataArg, type SelectResult,
+} from './api/selectors/index.js';
+export {
   Socket, socketpair, SHUT_RD, SHUT_WR, SHUT_RDWR, DEFAULT_SOCKET_CAPACITY, type SocketpairOptions,
 } from './sources/socket.js';
 export { pipe, PipeReader, PipeWriter, PIPE_BUF, DEFAULT_PIPE_CAPACITY } from './sources/pipe.js';

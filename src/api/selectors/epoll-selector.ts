@@ -1,0 +1,81 @@
+import { EPOLLIN, EPOLLOUT } from '../../core/constants.js';
+import { defaultTable, type DescriptorTable } from '../../fd/table.js';
+import { Epoll } from '../epoll.js';
+import { Events } from '../events.js';
+import { BaseSelector, type SelectResult } from './base-selector.js';
+import { fromPollEvents, toPollEvents } from './events.js';
+
+/** The smallest event buffer; it grows with the number of registrations. */
+const MIN_EVENTS = 64;
+
+/**
+ * A selector on an `Epoll` (level-triggered, EPOLLIN for EVENT_READ and EPOLLOUT for
+ * EVENT_WRITE), like Python's `EpollSelector`. Its Epoll is a descriptor: it takes an fd number
+ * (`fileno()`) until close(). select() waits with `Epoll.wait` into one reused event buffer, sized
+ * to the number of registrations so that one call reports everything ready (Python passes
+ * maxevents = the number of registrations for the same reason).
+ */
+export class EpollSelector<D = unknown> extends BaseSelector<D> {
+  readonly #epoll: Epoll;
+  #events = new Events(MIN_EVENTS);
+  readonly #collect = (n: number): SelectResult<D> => this.#results(n);
+  /** A wait ended by close() (Epoll rejects it with EBADF) resolves []. */
+  readonly #closedDuringWait = (error: unknown): SelectResult<D> => {
+    if (this.closed) return [];
+    throw error;
+  };
+
+  constructor(table: DescriptorTable = defaultTable) {
+    super();
+    this.#epoll = new Epoll(table);
+  }
+
+  /** The Epoll's descriptor number (-1 once closed). */
+  fileno(): number {
+    return this.#epoll.fileno();
+  }
+
+  protected addFd(fd: number, events: number): void {
+    this.#epoll.register(fd, toPollEvents(events, EPOLLIN, EPOLLOUT));
+  }
+
+  protected modifyFd(fd: number, events: number): void {
+    this.#epoll.modify(fd, toPollEvents(events, EPOLLIN, EPOLLOUT));
+  }
+
+  protected removeFd(fd: number): void {
+    this.#epoll.unregister(fd);
+  }
+
+  protected selectFds(timeout: number): Promise<SelectResult<D>> {
+    if (this.registered > this.#events.capacity) {
+      this.#events = new Events(Math.max(this.registered, 2 * this.#events.capacity));
+    }
+    // What is ready now is taken without a wait; only an empty result with a timeout blocks.
+    const n = this.#epoll.pollInto(this.#events);
+    if (n > 0 || timeout === 0) return Promise.resolve(this.#results(n));
+    return this.#epoll.wait(this.#events, timeout).then(this.#collect, this.#closedDuringWait);
+  }
+
+  protected closeBackend(): void {
+    this.#epoll.close();
+  }
+
+  /** The first n events of the buffer as [key, events]; fds no longer registered are skipped. */
+  #results(n: number): SelectResult<D> {
+    const out: SelectResult<D> = [];
+    if (this.closed) return out;
+    const data = this.#events.data;
+    for (let i = 0; i < n; i++) {
+      const key = this.keyOf(data[2 * i]!);
+      if (key === undefined) continue;
+      const events = fromPollEvents(data[2 * i + 1]!, EPOLLIN, EPOLLOUT) & key.events;
+      if (events !== 0) out.push([key, events]);
+    }
+    return out;
+  }
+}
+
+/** The best selector wasmux has: the EpollSelector (as in Python on Linux). */
+export const DefaultSelector = EpollSelector;
+export type DefaultSelector<D = unknown> = EpollSelector<D>;

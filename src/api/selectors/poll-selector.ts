@@ -1,0 +1,66 @@
+import { POLLIN, POLLOUT } from '../../core/constants.js';
+import { defaultTable, type DescriptorTable } from '../../fd/table.js';
+import { Poll } from '../poll.js';
+import { BaseSelector, type SelectResult } from './base-selector.js';
+import { fromPollEvents, toPollEvents } from './events.js';
+
+/**
+ * A selector on a `Poll` (POLLIN for EVENT_READ, POLLOUT for EVENT_WRITE), like Python's
+ * `PollSelector`. Each select() scans every registration (O(n)). An fd closed while registered
+ * reports POLLNVAL, which counts as both readable and writable (masked by the key's events).
+ */
+export class PollSelector<D = unknown> extends BaseSelector<D> {
+  readonly #poll: Poll;
+  readonly #collect = (ready: Array<[number, number]>): SelectResult<D> => this.#results(ready);
+
+  constructor(table: DescriptorTable = defaultTable) {
+    super();
+    this.#poll = new Poll(table);
+  }
+
+  protected addFd(fd: number, events: number): void {
+    this.#poll.register(fd, toPollEvents(events, POLLIN, POLLOUT));
+    this.#seenByWait();
+  }
+
+  protected modifyFd(fd: number, events: number): void {
+    this.#poll.modify(fd, toPollEvents(events, POLLIN, POLLOUT));
+    this.#seenByWait();
+  }
+
+  protected removeFd(fd: number): void {
+    this.#poll.unregister(fd);
+  }
+
+  /**
+   * A wait in progress when the selector closes is not cut short (Poll.poll cannot be): it ends
+   * at its timeout or at the next event on an fd registered at that time, and resolves [] (what
+   * Python's PollSelector returns to a thread blocked in it when another closes it).
+   */
+  protected selectFds(timeout: number): Promise<SelectResult<D>> {
+    return this.#poll.poll(timeout).then(this.#collect);
+  }
+
+  protected closeBackend(): void {}
+
+  /**
+   * A select() already waiting rescans soon, so an fd registered (or modified) while it waits and
+   * already ready ends the wait, as it would with an Epoll (whose ctl does the same).
+   */
+  #seenByWait(): void {
+    this.#poll.table.scheduleIfWaiting();
+  }
+
+  #results(ready: Array<[number, number]>): SelectResult<D> {
+    const out: SelectResult<D> = [];
+    if (this.closed) return out;
+    for (let i = 0; i < ready.length; i++) {
+      const [fd, revents] = ready[i]!;
+      const key = this.keyOf(fd);
+      if (key === undefined) continue;
+      const events = fromPollEvents(revents, POLLIN, POLLOUT) & key.events;
+      if (events !== 0) out.push([key, events]);
+    }
+    return out;
+  }
+}
