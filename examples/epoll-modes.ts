@@ -1,5 +1,5 @@
 // The core at work: three socketpairs in one Epoll, one level-triggered, one edge-triggered and
-// one one-shot, and what each wait reports and why. Run with `npm start`.
+// one one-shot, and what each wait reports and why. Run: node dist/examples/epoll-modes.js
 import {
   EPOLLET, EPOLLIN, EPOLLONESHOT, Epoll, Poll, POLLIN, select, socketpair, type Socket,
 } from '../src/index.js';
