@@ -723,7 +723,7 @@ describe('what differs between the selector classes', () => {
       const pending = sel.select(WAIT_MS);
       expect(await settledNow(pending)).toBe('pending');
       const key = sel.register(a, EVENT_WRITE); // writable already: no wakeup comes from the socket
-      expect(await pending).toEqual([[key, EVENT_WRITE]]);
+      expect(await settledNow(pending)).toEqual([[key, EVENT_WRITE]]);
     }
     const sel = open(SelectSelector);
     const pending = sel.select(25);

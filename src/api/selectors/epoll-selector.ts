@@ -63,8 +63,7 @@ export class EpollSelector<D = unknown> extends BaseSelector<D> {
 
   /** The first n events of the buffer as [key, events]; fds no longer registered are skipped. */
   #results(n: number): SelectResult<D> {
-    const out: SelectResult<D> = [];
-    if (this.closed) return out;
+    const out: SelectResult<D> = []; // after close() no fd has a key: a late wait resolves []
     const data = this.#events.data;
     for (let i = 0; i < n; i++) {
       const key = this.keyOf(data[2 * i]!);

@@ -52,8 +52,7 @@ export class PollSelector<D = unknown> extends BaseSelector<D> {
   }
 
   #results(ready: Array<[number, number]>): SelectResult<D> {
-    const out: SelectResult<D> = [];
-    if (this.closed) return out;
+    const out: SelectResult<D> = []; // after close() no fd has a key: a late wait resolves []
     for (let i = 0; i < ready.length; i++) {
       const [fd, revents] = ready[i]!;
       const key = this.keyOf(fd);

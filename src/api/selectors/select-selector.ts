@@ -72,7 +72,6 @@ export class SelectSelector<D = unknown> extends BaseSelector<D> {
     const ready = this.#ready;
     for (let i = 0; i < r.length; i++) ready[r[i]!] |= EVENT_READ;
     for (let i = 0; i < w.length; i++) ready[w[i]!] |= EVENT_WRITE;
-    const closed = this.closed;
     for (let pass = 0; pass < 2; pass++) {
       const fds = pass === 0 ? r : w;
       for (let i = 0; i < fds.length; i++) {
@@ -80,7 +79,7 @@ export class SelectSelector<D = unknown> extends BaseSelector<D> {
         const events = ready[fd]!;
         if (events === 0) continue;
         ready[fd] = 0;
-        const key = closed ? undefined : this.keyOf(fd);
+        const key = this.keyOf(fd);
         if (key === undefined) continue;
         if ((events & key.events) !== 0) out.push([key, events & key.events]);
       }
