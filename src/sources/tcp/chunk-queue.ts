@@ -3,10 +3,18 @@ const EMPTY = new Uint8Array(0);
 const COMPACT_AT = 64;
 
 /**
- * A FIFO of received bytes that keeps the chunks it is given by reference. Node hands every
- * read over in a buffer of its own that it never reuses, so holding it costs no copy: bytes are
- * copied once, when the program reads them, or not at all (take() of bytes inside one chunk and
- * front() return views).
+ * Who lends a chunk's memory (receive-blocks.ts): told when the chunk has been consumed, and
+ * marked when part of it was handed out as a view (then its memory must never be reused).
+ */
+export interface ChunkOwner {
+  escaped: boolean;
+  consumed(): void;
+}
+
+/**
+ * A FIFO of received bytes that keeps the chunks it is given by reference: bytes are copied once,
+ * when the program reads them, or not at all (take() of bytes inside one chunk and front() return
+ * views). A chunk may have an owner that lends its memory and wants it back once consumed.
  *
  * Unlike ByteQueue it has no capacity of its own: the owner decides when to stop feeding it
  * (a TCP socket pauses its Node socket).
@@ -14,6 +22,8 @@ const COMPACT_AT = 64;
 export class ChunkQueue {
   /** Chunks from #head on hold the bytes; the slots before #head are spent. */
   #chunks: Uint8Array[] = [];
+  /** The owner of each chunk, if any, at the same index. */
+  #owners: (ChunkOwner | undefined)[] = [];
   #head = 0;
   /** Bytes already consumed from the head chunk. */
   #offset = 0;
@@ -25,9 +35,13 @@ export class ChunkQueue {
   }
 
   /** Appends `chunk` without copying it: the caller must not change it afterwards. */
-  push(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
+  push(chunk: Uint8Array, owner?: ChunkOwner): void {
+    if (chunk.length === 0) {
+      owner?.consumed();
+      return;
+    }
     this.#chunks.push(chunk);
+    this.#owners.push(owner);
     this.#size += chunk.length;
   }
 
@@ -35,6 +49,7 @@ export class ChunkQueue {
   front(): Uint8Array {
     if (this.#size === 0) return EMPTY;
     const chunk = this.#chunks[this.#head]!;
+    this.#escape(this.#head);
     return view(chunk, this.#offset, chunk.length - this.#offset);
   }
 
@@ -47,6 +62,7 @@ export class ChunkQueue {
     if (want === 0) return EMPTY;
     const chunk = this.#chunks[this.#head]!;
     if (chunk.length - this.#offset >= want) {
+      this.#escape(this.#head);
       const out = view(chunk, this.#offset, want);
       this.discard(want);
       return out;
@@ -85,6 +101,8 @@ export class ChunkQueue {
 
   /** Drops everything. */
   clear(): void {
+    for (let i = this.#head; i < this.#owners.length; i++) this.#owners[i]?.consumed();
+    this.#owners = [];
     this.#chunks = [];
     this.#head = 0;
     this.#offset = 0;
@@ -98,15 +116,29 @@ export class ChunkQueue {
     const chunks = this.#chunks;
     if (this.#offset < chunks[this.#head]!.length) return;
     chunks[this.#head] = EMPTY; // let the spent chunk be collected now
+    const owners = this.#owners;
+    const owner = owners[this.#head];
+    if (owner !== undefined) {
+      owners[this.#head] = undefined;
+      owner.consumed();
+    }
     this.#head++;
     this.#offset = 0;
     if (this.#size === 0) {
       chunks.length = 0;
+      owners.length = 0;
       this.#head = 0;
     } else if (this.#head >= COMPACT_AT && this.#head * 2 >= chunks.length) {
       chunks.splice(0, this.#head);
+      owners.splice(0, this.#head);
       this.#head = 0;
     }
+  }
+
+  /** The chunk at index i is being handed out as a view: its memory must never be reused. */
+  #escape(i: number): void {
+    const owner = this.#owners[i];
+    if (owner !== undefined) owner.escaped = true;
   }
 }
 

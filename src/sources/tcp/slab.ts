@@ -1,11 +1,9 @@
 /**
- * Where received bytes and the copies `send` makes are kept: consecutive slices of a shared
- * 256 KiB slab instead of one allocation each (a Buffer of 4 KiB or more is an ArrayBuffer of its
- * own, which costs about a microsecond). A slab is replaced when full and freed by the GC once no
- * slice of it is held any more; a slice is never written again after it is handed out, so views
- * of it may be forwarded without a copy (TcpSocket.peek then sendZeroCopy). The price: a few bytes
- * left unread can keep one slab alive, so a connection pins at most about two slabs beyond the
- * bytes it holds. Copies larger than a quarter slab get memory of their own.
+ * Where the copies `send` makes for Node are kept: consecutive slices of a shared 256 KiB slab
+ * instead of one allocation each (a Buffer of 4 KiB or more is an ArrayBuffer of its own, which
+ * costs about a microsecond). A slab is replaced when full and freed by the GC once no write holds
+ * a slice of it. Copies larger than a quarter slab get memory of their own. (Received bytes live
+ * in receive-blocks.ts, which can reuse its memory because it knows when bytes are consumed.)
  */
 const SLAB_SIZE = 256 * 1024;
 const LARGE = SLAB_SIZE >>> 2;

@@ -13,6 +13,7 @@ import type { SocketSettings } from './options.js';
 import { withUserBufferReads, writeDirect, type ReadCallback } from './net-internals.js';
 import { probeAfterEof } from './reset-probe.js';
 import { errnoCodeOf } from './system-errors.js';
+import { ReceiveBlock } from './receive-blocks.js';
 import { copyToSlab } from './slab.js';
 import { corkForThisTurn, currentTurn } from './write-batch.js';
 
@@ -72,6 +73,8 @@ export class TcpSocket extends Descriptor {
   readonly readPath: 'onread' | 'data' = 'onread';
   readonly #socket: NodeSocket;
   readonly #rx = new ChunkQueue();
+  /** Where the next read is copied (onread path); sealed when full or at close. */
+  #block: ReceiveBlock | null = null;
   #connecting: boolean;
   /** The peer's FIN arrived (Node's 'end'). */
   #peerFin = false;
@@ -331,6 +334,8 @@ export class TcpSocket extends Descriptor {
     const socket = this.#socket;
     const unread = this.#rx.size > 0 || socket.readableLength > 0;
     this.#rx.clear();
+    this.#block?.seal();
+    this.#block = null;
     if (socket.destroyed) return;
     if (this.#connecting) {
       socket.destroy();
@@ -351,20 +356,34 @@ export class TcpSocket extends Descriptor {
     this.#publish(WAKE_ALL, true);
   };
 
-  /** A read into the shared user buffer: keep a copy in the slab (views of it are never rewritten). */
+  /** A read into the shared user buffer: copy it to the end of our receive block. */
   readonly #onRead = (n: number, buffer: Buffer): void => {
-    this.#onData(copyToSlab(buffer, n));
+    if (this.closed) return;
+    let block = this.#block;
+    let chunk = block?.append(buffer, n) ?? null;
+    if (chunk === null) {
+      block?.seal();
+      block = this.#block = new ReceiveBlock();
+      chunk = block.append(buffer, n)!;
+    }
+    this.#received(chunk, block!);
   };
 
+  /** A chunk of Node's own ('data' events, the fallback): kept by reference. */
   readonly #onData = (chunk: Buffer): void => {
-    if (this.closed || this.#salvaging) return;
-    this.#rx.push(chunk);
+    if (this.#salvaging) return;
+    this.#received(chunk, undefined);
+  };
+
+  #received(chunk: Uint8Array, owner: ReceiveBlock | undefined): void {
+    if (this.closed) return;
+    this.#rx.push(chunk, owner);
     if (!this.#paused && this.#rx.size >= this.receiveCapacity) {
       this.#paused = true;
       this.#socket.pause(); // TCP flow control now pushes back on the peer
     }
     this.#publish(DATA_READY, true);
-  };
+  }
 
   readonly #onEnd = (): void => {
     if (this.closed) return;

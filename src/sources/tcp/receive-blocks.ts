@@ -1,0 +1,64 @@
+/**
+ * Where received bytes wait for the program: 64 KiB blocks that are used again once every byte
+ * in them has been read, so that a busy connection reuses the same warm memory instead of
+ * touching fresh pages (which cost as much as the copy itself: see bench/RESULTS.md).
+ *
+ * A socket copies each read (at most 64 KiB, the size of the shared read buffer) to the end of
+ * its current block, or into a new block when it does not fit. A block goes back to the pool
+ * when no more bytes will be written to it, every chunk cut from it has been consumed, and none
+ * of its memory was ever handed out as a view (peek, or a recv that returned a view): a view
+ * must never see its bytes change, so such a block is left to the garbage collector.
+ */
+export const BLOCK_SIZE = 65536;
+/** Free blocks kept for reuse, at most (16 MiB); beyond that, consumed blocks are dropped. */
+const POOL_LIMIT = 256;
+const pool: Buffer[] = [];
+
+export class ReceiveBlock {
+  readonly bytes: Buffer;
+  /** Bytes written so far, from the start. */
+  used = 0;
+  /** Chunks cut from the block and not yet consumed. */
+  live = 0;
+  /** Part of it was handed out as a view: never reuse it. */
+  escaped = false;
+  /** No more chunks will be cut from it (the socket moved on to another block, or closed). */
+  sealed = false;
+
+  constructor() {
+    this.bytes = pool.pop() ?? Buffer.allocUnsafeSlow(BLOCK_SIZE);
+  }
+
+  /** Copies the first n bytes of `source` into the block: the chunk, or null if they do not fit. */
+  append(source: Uint8Array, n: number): Uint8Array | null {
+    const start = this.used;
+    if (BLOCK_SIZE - start < n) return null;
+    this.bytes.set(n === source.length ? source : source.subarray(0, n), start);
+    this.used = start + n;
+    this.live++;
+    return new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + start, n);
+  }
+
+  /** A chunk of it has been consumed. */
+  consumed(): void {
+    this.live--;
+    this.#recycle();
+  }
+
+  seal(): void {
+    this.sealed = true;
+    this.#recycle();
+  }
+
+  #recycle(): void {
+    if (this.sealed && this.live === 0 && !this.escaped && pool.length < POOL_LIMIT) {
+      this.escaped = true; // this object is done with its memory: never give it back twice
+      pool.push(this.bytes);
+    }
+  }
+}
+
+/** Free blocks in the pool (for tests). */
+export function pooledBlocks(): number {
+  return pool.length;
+}
