@@ -24,7 +24,7 @@ describe('select() upper-case server', () => {
     const scripts = Array.from({ length: 6 }, (_, i) => [`hello ${i}`, 'élan vital', 'x'.repeat(5000 + i)]);
     const replies = await Promise.all(scripts.map((lines) => talk(server.port, lines)));
     for (const [i, lines] of scripts.entries()) {
-      expect(replies[i]).toBe(`HELLO ${i}\néLAN VITAL\n${'X'.repeat(5000 + i)}\n`);
+      expect(replies[i]).toBe(lines.map((line) => `${line.replace(/[a-z]/g, (c) => c.toUpperCase())}\n`).join(''));
     }
     server.stop();
     await server.done;
