@@ -15,6 +15,10 @@ export {
   SelectSelector, ValueError, KeyError, RuntimeError, type DataArg, type SelectResult,
 } from './api/selectors/index.js';
 export {
+  EventLoop, Handle, TimerHandle, MAXIMUM_SELECT_TIMEOUT, type ExceptionContext, type ExceptionHandler, type HandleKind,
+  type LoopSelector, type Acceptor, type IntoReceiver, type Receiver, type Sender,
+} from './loop/index.js';
+export {
   Socket, socketpair, SHUT_RD, SHUT_WR, SHUT_RDWR, DEFAULT_SOCKET_CAPACITY, type SocketpairOptions,
 } from './sources/socket.js';
 export { pipe, PipeReader, PipeWriter, PIPE_BUF, DEFAULT_PIPE_CAPACITY } from './sources/pipe.js';

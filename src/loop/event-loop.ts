@@ -1,0 +1,544 @@
+import type { FileLike } from '../api/fileobj.js';
+import { disposeSymbol } from '../api/selectors/dispose.js';
+import { DefaultSelector, EVENT_READ, EVENT_WRITE, RuntimeError, type SelectorKey } from '../api/selectors/index.js';
+import { eventfd, type EventFd } from '../sources/eventfd.js';
+import type { ConnectOptions } from '../sources/tcp/options.js';
+import type { TcpSocket } from '../sources/tcp/tcp-socket.js';
+import {
+  Handle, TimerHandle, runHandle, setScheduled, type ExceptionContext, type HandleOwner,
+} from './handle.js';
+import type { LoopSelector } from './selector.js';
+import {
+  sockAccept, sockConnect, sockRecv, sockRecvInto, sockSendall,
+  type Acceptor, type IntoReceiver, type IoWatcher, type Receiver, type Sender,
+} from './socket-helpers.js';
+import { TimerHeap } from './timer-heap.js';
+
+/** Called with the context of a callback that threw (see ExceptionContext). */
+export type ExceptionHandler = (context: ExceptionContext) => void;
+
+/** asyncio's MAXIMUM_SELECT_TIMEOUT (24 h); Node's timers also cannot wait beyond 2^31 - 1 ms. */
+export const MAXIMUM_SELECT_TIMEOUT = 24 * 3600 * 1000;
+
+/** Below this many timers the heap is never compacted (asyncio's _MIN_SCHEDULED_TIMER_HANDLES). */
+const MIN_SCHEDULED_TIMERS_TO_COMPACT = 100;
+
+/** The reader and writer of one registered file object: the selector key's data. */
+class IoRecord {
+  reader: Handle | null = null;
+  writer: Handle | null = null;
+}
+
+/** The key data of the loop's own wakeup eventfd (asyncio's self-pipe). */
+const WAKEUP = Symbol('wasmux EventLoop wakeup');
+
+/** Lets Node's event loop run one turn (timers, I/O callbacks) before we go on. */
+const yieldToNode = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A callback event loop over a selector, shaped like asyncio's BaseSelectorEventLoop: readers and
+ * writers on file objects, callSoon/callLater/callAt, run/stop/runUntilComplete/close, and
+ * awaitable socket helpers. See docs/event-loop.md for the phase order of one iteration.
+ *
+ * It runs on top of Node's own loop: every iteration begins by letting Node run one turn
+ * (setImmediate), then waits for I/O in the selector, whose promise settles through Node's loop.
+ * So Node's timers, sockets and promise callbacks keep running while an EventLoop runs.
+ */
+export class EventLoop implements HandleOwner {
+  readonly #selector: LoopSelector;
+  readonly #ownsSelector: boolean;
+  /** Written to end a blocked select when work is added from outside the loop's callbacks. */
+  readonly #wakeFd: EventFd;
+  /** Callbacks to run in the next batch, in order. */
+  #ready: Handle[] = [];
+  readonly #timers = new TimerHeap<TimerHandle>();
+  /** Cancelled timers still in the heap. */
+  #cancelledTimers = 0;
+  #timerSeq = 0;
+  #running = false;
+  #stopping = false;
+  #closed = false;
+  /** Inside a select that may block: work added now must wake it. */
+  #selecting = false;
+  #wakePending = false;
+  #exceptionHandler: ExceptionHandler | null = null;
+  /** What the socket helpers use to wait: one-shot readers and writers. */
+  readonly #io: IoWatcher = {
+    watch: (fileobj, direction, name, onReady) => this.#watch(fileobj, direction, name, onReady),
+  };
+
+  /** Runs on `selector`, or on a DefaultSelector of its own (which close() closes). */
+  constructor(selector?: LoopSelector) {
+    this.#ownsSelector = selector === undefined;
+    this.#selector = selector ?? new DefaultSelector();
+    this.#wakeFd = eventfd(0);
+    try {
+      this.#selector.register(this.#wakeFd, EVENT_READ, WAKEUP);
+    } catch (error) {
+      this.#wakeFd.close();
+      if (this.#ownsSelector) this.#selector.close();
+      throw error;
+    }
+  }
+
+  /** The loop's clock: monotonic milliseconds (performance.now()). Deadlines are on it. */
+  time(): number {
+    return performance.now();
+  }
+
+  isRunning(): boolean {
+    return this.#running;
+  }
+
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  // ---- callbacks and timers ----
+
+  /** Runs cb(...args) in the next iteration, after the callbacks already queued (FIFO). */
+  callSoon<A extends unknown[]>(cb: (...args: A) => unknown, ...args: A): Handle {
+    this.#checkClosed();
+    checkCallback(cb, 'callSoon');
+    const handle = new Handle(this, 'callback', cb, args);
+    this.#ready.push(handle);
+    this.#wake();
+    return handle;
+  }
+
+  /** Runs cb(...args) once time() >= time() + delayMs (never earlier); 0 or less: as soon as possible. */
+  callLater<A extends unknown[]>(delayMs: number, cb: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkTime(delayMs, 'callLater delay');
+    return this.#schedule(this.time() + delayMs, cb, args, 'callLater');
+  }
+
+  /** Runs cb(...args) once time() >= when; a `when` in the past runs in the next iteration. */
+  callAt<A extends unknown[]>(when: number, cb: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkTime(when, 'callAt time');
+    return this.#schedule(when, cb, args, 'callAt');
+  }
+
+  #schedule(when: number, cb: (...args: never[]) => unknown, args: unknown[], what: string): TimerHandle {
+    this.#checkClosed();
+    checkCallback(cb, what);
+    const timer = new TimerHandle(this, when, this.#timerSeq++, cb, args);
+    this.#timers.push(timer);
+    setScheduled(timer, true);
+    this.#wake();
+    return timer;
+  }
+
+  /** @internal A scheduled timer was cancelled: count it, and compact the heap once they dominate. */
+  timerCancelled(_handle: TimerHandle): void {
+    this.#cancelledTimers++;
+    const size = this.#timers.size;
+    if (size > MIN_SCHEDULED_TIMERS_TO_COMPACT && 2 * this.#cancelledTimers > size) {
+      this.#timers.retain((timer) => {
+        if (!timer.cancelled) return true;
+        setScheduled(timer, false);
+        return false;
+      });
+      this.#cancelledTimers = 0;
+    }
+  }
+
+  // ---- readers and writers ----
+
+  /**
+   * Calls cb(...args) whenever fileobj (an fd or an object with fileno()) is readable, until
+   * removeReader. A second addReader for the same file object replaces the callback.
+   */
+  addReader<A extends unknown[]>(fileobj: FileLike, cb: (...args: A) => unknown, ...args: A): void {
+    this.#checkClosed();
+    checkCallback(cb, 'addReader');
+    this.#addIo(fileobj, EVENT_READ, cb, args);
+  }
+
+  /** Stops watching fileobj for reading: true if it had a reader. */
+  removeReader(fileobj: FileLike): boolean {
+    return this.#removeIo(fileobj, EVENT_READ);
+  }
+
+  /** Calls cb(...args) whenever fileobj is writable, until removeWriter; replaces a previous writer. */
+  addWriter<A extends unknown[]>(fileobj: FileLike, cb: (...args: A) => unknown, ...args: A): void {
+    this.#checkClosed();
+    checkCallback(cb, 'addWriter');
+    this.#addIo(fileobj, EVENT_WRITE, cb, args);
+  }
+
+  /** Stops watching fileobj for writing: true if it had a writer. */
+  removeWriter(fileobj: FileLike): boolean {
+    return this.#removeIo(fileobj, EVENT_WRITE);
+  }
+
+  #addIo(fileobj: FileLike, event: number, cb: (...args: never[]) => unknown, args: unknown[]): Handle {
+    const selector = this.#selector;
+    const kind = event === EVENT_READ ? 'reader' : 'writer';
+    let key = this.#keyOf(fileobj);
+    let record: IoRecord;
+    if (key === undefined) {
+      record = new IoRecord();
+      key = selector.register(fileobj, event, record);
+    } else {
+      record = ioRecordOf(key, kind);
+      if ((key.events & event) === 0) key = selector.modify(fileobj, key.events | event, record);
+    }
+    // Only now that the selector agreed: a failed register or modify changes nothing.
+    const handle = new Handle(this, kind, cb, args, key.fd);
+    const old = event === EVENT_READ ? record.reader : record.writer;
+    if (event === EVENT_READ) record.reader = handle;
+    else record.writer = handle;
+    old?.cancel(); // if it is queued in this batch, it will not run (see #processEvents)
+    this.#wake();
+    return handle;
+  }
+
+  #removeIo(fileobj: FileLike, event: number): boolean {
+    if (this.#closed) return false;
+    const key = this.#keyOf(fileobj);
+    if (key === undefined || !(key.data instanceof IoRecord)) return false;
+    const record = key.data;
+    const handle = event === EVENT_READ ? record.reader : record.writer;
+    if (handle === null) return false;
+    const events = key.events & ~event;
+    if (events === 0) this.#selector.unregister(fileobj);
+    else this.#selector.modify(fileobj, events, record);
+    if (event === EVENT_READ) record.reader = null;
+    else record.writer = null;
+    handle.cancel();
+    return true;
+  }
+
+  /** The selector's key for fileobj, or undefined if it is not registered. */
+  #keyOf(fileobj: FileLike): SelectorKey | undefined {
+    try {
+      return this.#selector.getKey(fileobj);
+    } catch (error) {
+      if (error instanceof Error && error.name === 'KeyError') return undefined;
+      throw error;
+    }
+  }
+
+  /** For the socket helpers: a one-shot reader or writer; RuntimeError if there is one already. */
+  #watch(fileobj: FileLike, direction: 'read' | 'write', name: string, onReady: () => void): () => void {
+    this.#checkClosed();
+    const key = this.#keyOf(fileobj);
+    if (key !== undefined && key.data instanceof IoRecord) {
+      const current = direction === 'read' ? key.data.reader : key.data.writer;
+      if (current !== null) {
+        throw new RuntimeError(`${name}: fd ${key.fd} already has a ${direction === 'read' ? 'reader' : 'writer'} (${current.callbackName})`);
+      }
+    }
+    const handle = this.#addIo(fileobj, direction === 'read' ? EVENT_READ : EVENT_WRITE, named(name, onReady), []);
+    return () => {
+      // Remove it only if it is still ours (a replaced handle is cancelled) and the loop is open.
+      if (handle.cancelled || this.#closed) return;
+      if (direction === 'read') this.removeReader(fileobj);
+      else this.removeWriter(fileobj);
+    };
+  }
+
+  // ---- exceptions ----
+
+  /**
+   * Sets the function that receives the context of every callback that throws (or whose
+   * returned promise rejects); null restores the default, which logs with console.error.
+   */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== 'function') {
+      throw new TypeError(`A callable object or null is expected, got ${String(handler)}`);
+    }
+    this.#exceptionHandler = handler;
+  }
+
+  getExceptionHandler(): ExceptionHandler | null {
+    return this.#exceptionHandler;
+  }
+
+  /** The default handler: logs the message (which names the callback, and the fd of a reader or writer) and the exception. */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const lines = [context.message];
+    if (context.handle !== undefined) lines.push(`handle: ${String(context.handle)}`);
+    if ('exception' in context) console.error(lines.join('\n'), context.exception);
+    else console.error(lines.join('\n'));
+  }
+
+  /** Hands `context` to the exception handler. Never throws: a failing handler is logged instead. */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this.#exceptionHandler;
+    if (handler === null) {
+      try {
+        this.defaultExceptionHandler(context);
+      } catch {
+        // Nothing left to report it to (console.error itself failed).
+      }
+      return;
+    }
+    try {
+      handler(context);
+    } catch (exception) {
+      try {
+        this.defaultExceptionHandler({ message: `Unhandled error in exception handler (while handling: ${context.message})`, exception });
+      } catch {
+        // As above.
+      }
+    }
+  }
+
+  // ---- running ----
+
+  /**
+   * Runs iterations until stop() is called; resolves after the iteration in which it was. Rejects
+   * with RuntimeError if the loop is closed or already running, and with whatever the selector
+   * throws (callbacks' exceptions never end it).
+   */
+  async run(): Promise<void> {
+    this.#checkClosed();
+    if (this.#running) throw new RuntimeError('This event loop is already running');
+    this.#running = true;
+    try {
+      for (;;) {
+        await this.#runOnce();
+        if (this.#stopping) break;
+      }
+    } finally {
+      this.#stopping = false;
+      this.#running = false;
+    }
+  }
+
+  /**
+   * Runs the loop until `promise` settles, then resolves with its value or rejects with its error.
+   * If the loop is stopped before it settles: RuntimeError('Event loop stopped before Future
+   * completed.'), as asyncio.
+   */
+  async runUntilComplete<T>(promise: PromiseLike<T> | T): Promise<T> {
+    this.#checkClosed();
+    if (this.#running) throw new RuntimeError('This event loop is already running');
+    let active = true;
+    let outcome: { value: T } | { error: unknown } | undefined;
+    Promise.resolve(promise).then(
+      (value) => {
+        outcome = { value };
+        if (active) this.stop();
+      },
+      (error: unknown) => {
+        outcome = { error };
+        if (active) this.stop();
+      },
+    );
+    try {
+      await this.run();
+    } finally {
+      active = false;
+    }
+    if (outcome === undefined) throw new RuntimeError('Event loop stopped before Future completed.');
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value;
+  }
+
+  /**
+   * Stops the loop after the current iteration (its batch of callbacks runs to the end). Called
+   * while the loop is not running, the next run() does one iteration (I/O polled without
+   * waiting, the callbacks that were due) and returns, as asyncio's.
+   */
+  stop(): void {
+    this.#stopping = true;
+    this.#wake();
+  }
+
+  /**
+   * Closes the loop: pending callbacks and timers are dropped, readers and writers are removed,
+   * and the selector is closed if the loop made it (a selector passed in stays open, without the
+   * loop's registrations). RuntimeError while the loop is running; closing twice does nothing.
+   */
+  close(): void {
+    if (this.#running) throw new RuntimeError('Cannot close a running event loop');
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const handle of this.#ready) handle.cancel();
+    this.#ready = [];
+    for (const timer of this.#timers.clear()) {
+      setScheduled(timer, false);
+      timer.cancel();
+    }
+    this.#cancelledTimers = 0;
+    const selector = this.#selector;
+    const map = selector.getMap();
+    if (map !== null) {
+      for (const key of [...map.values()]) {
+        if (key.data === WAKEUP || key.data instanceof IoRecord) {
+          if (key.data instanceof IoRecord) {
+            key.data.reader?.cancel();
+            key.data.writer?.cancel();
+          }
+          if (!this.#ownsSelector) selector.unregister(key.fileobj);
+        }
+      }
+    }
+    this.#wakeFd.close();
+    if (this.#ownsSelector) selector.close();
+  }
+
+  [disposeSymbol](): void {
+    this.close();
+  }
+
+  /**
+   * One iteration (asyncio's _run_once), in this order:
+   * 1. let Node run one turn of its own loop;
+   * 2. drop cancelled timers from the top of the heap (or compact it);
+   * 3. compute the I/O timeout: 0 if callbacks are ready or the loop is stopping, else until the
+   *    next deadline (rounded up), else none;
+   * 4. wait in the selector;
+   * 5. queue the reader and writer callbacks of the reported events (looked up now);
+   * 6. queue the timers that are due (time() >= when), earliest first, FIFO on ties;
+   * 7. run the callbacks queued so far, skipping cancelled ones; callbacks they add wait for the
+   *    next iteration.
+   */
+  async #runOnce(): Promise<void> {
+    await yieldToNode();
+    this.#dropCancelledTimers();
+    const timeout = this.#timeout();
+    let events: Array<[SelectorKey, number]>;
+    if (timeout === 0) {
+      events = await this.#selector.select(0);
+    } else {
+      this.#selecting = true;
+      try {
+        events = await this.#selector.select(timeout);
+      } finally {
+        this.#selecting = false;
+      }
+    }
+    if (this.#wakePending) {
+      this.#wakeFd.read();
+      this.#wakePending = false;
+    }
+    this.#processEvents(events);
+    this.#queueDueTimers();
+    const batch = this.#ready;
+    this.#ready = [];
+    for (let i = 0; i < batch.length; i++) runHandle(batch[i]!);
+  }
+
+  #dropCancelledTimers(): void {
+    const timers = this.#timers;
+    for (let top = timers.peek(); top !== undefined && top.cancelled; top = timers.peek()) {
+      timers.pop();
+      setScheduled(top, false);
+      this.#cancelledTimers--;
+    }
+  }
+
+  /** The select timeout: 0, a whole number of ms up to MAXIMUM_SELECT_TIMEOUT, or undefined (block). */
+  #timeout(): number | undefined {
+    if (this.#ready.length > 0 || this.#stopping) return 0;
+    const next = this.#timers.peek();
+    if (next === undefined) return undefined;
+    // Rounded up: the selector never returns before its timeout, so after it time() >= next.when.
+    const ms = Math.ceil(next.when - this.time());
+    return ms <= 0 ? 0 : Math.min(ms, MAXIMUM_SELECT_TIMEOUT);
+  }
+
+  /**
+   * Queues the reader and writer of each reported key. The handles are read from the key now,
+   * and each one is checked again just before it runs: a reader removed or replaced by an
+   * earlier callback of the batch has been cancelled, so it does not run (asyncio's rule).
+   */
+  #processEvents(events: Array<[SelectorKey, number]>): void {
+    const ready = this.#ready;
+    for (let i = 0; i < events.length; i++) {
+      const [key, mask] = events[i]!;
+      const record = key.data;
+      if (!(record instanceof IoRecord)) continue; // the wakeup fd (already drained)
+      const { reader, writer } = record;
+      if ((mask & EVENT_READ) !== 0 && reader !== null) {
+        if (reader.cancelled) this.removeReader(key.fileobj);
+        else ready.push(reader);
+      }
+      if ((mask & EVENT_WRITE) !== 0 && writer !== null) {
+        if (writer.cancelled) this.removeWriter(key.fileobj);
+        else ready.push(writer);
+      }
+    }
+  }
+
+  #queueDueTimers(): void {
+    const timers = this.#timers;
+    const now = this.time();
+    for (let top = timers.peek(); top !== undefined && top.when <= now; top = timers.peek()) {
+      timers.pop();
+      setScheduled(top, false);
+      if (top.cancelled) this.#cancelledTimers--;
+      else this.#ready.push(top);
+    }
+  }
+
+  /** Work was added: if the loop is blocked in select, end the wait (asyncio's _write_to_self). */
+  #wake(): void {
+    if (!this.#selecting || this.#wakePending) return;
+    this.#wakePending = true;
+    this.#wakeFd.write(1);
+  }
+
+  #checkClosed(): void {
+    if (this.#closed) throw new RuntimeError('Event loop is closed');
+  }
+
+  // ---- socket helpers ----
+
+  /**
+   * Receives up to n bytes: at once if some are buffered, else when the socket becomes readable.
+   * Resolves with an empty array at EOF; rejects with the socket's error (ECONNRESET...).
+   */
+  sockRecv(sock: Receiver, n: number): Promise<Uint8Array> {
+    return sockRecv(this.#io, sock, n);
+  }
+
+  /** Like sockRecv, into buf: resolves with the number of bytes read, 0 at EOF. */
+  sockRecvInto(sock: IntoReceiver, buf: Uint8Array): Promise<number> {
+    return sockRecvInto(this.#io, sock, buf);
+  }
+
+  /** Sends all of data, waiting for room as often as needed; resolves once the socket took the last byte. */
+  sockSendall(sock: Sender, data: Uint8Array | string): Promise<void> {
+    return sockSendall(this.#io, sock, data);
+  }
+
+  /** Accepts a connection: at once if one is queued, else when the listener becomes readable. */
+  sockAccept<S>(listener: Acceptor<S>): Promise<S> {
+    return sockAccept(this.#io, listener);
+  }
+
+  /**
+   * Connects: `sockConnect({ host, port })` starts a connection and resolves with the socket once
+   * it is established; `sockConnect(sock)` waits for a connection started by connect(). Rejects
+   * with the connection's error (ECONNREFUSED...); a socket made here is closed then.
+   */
+  sockConnect(target: ConnectOptions | TcpSocket): Promise<TcpSocket> {
+    return sockConnect(this.#io, target);
+  }
+}
+
+function checkCallback(cb: unknown, what: string): void {
+  if (typeof cb !== 'function') throw new TypeError(`${what}: a callback function is expected, got ${String(cb)}`);
+}
+
+function checkTime(value: unknown, what: string): void {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`${what} must be a number of milliseconds, got ${String(value)}`);
+  }
+}
+
+/** The reader/writer record of a key the loop registered; RuntimeError for a key that is not the loop's. */
+function ioRecordOf(key: SelectorKey, kind: string): IoRecord {
+  if (key.data instanceof IoRecord) return key.data;
+  throw new RuntimeError(`cannot add a ${kind} for fd ${key.fd}: it is registered in the selector by someone else`);
+}
+
+/** The function, named `name` for messages. */
+function named(name: string, fn: () => void): () => void {
+  Object.defineProperty(fn, 'name', { value: name });
+  return fn;
+}

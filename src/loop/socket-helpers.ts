@@ -1,0 +1,144 @@
+// The awaitable socket helpers of EventLoop (asyncio's sock_recv, sock_recv_into, sock_sendall,
+// sock_accept, sock_connect). Each one tries the non-blocking operation first; only if it would
+// block does it register a reader or writer, which retries the operation each time the socket is
+// ready and removes itself once the operation is done or failed.
+import type { FileLike } from '../api/fileobj.js';
+import { PosixError } from '../errors.js';
+import { connect } from '../sources/tcp/connect.js';
+import type { ConnectOptions } from '../sources/tcp/options.js';
+import { TcpSocket } from '../sources/tcp/tcp-socket.js';
+
+/** What the helpers need from the loop. */
+export interface IoWatcher {
+  /**
+   * Calls onReady each time fileobj is ready for `direction`, until the returned function is
+   * called. Throws (RuntimeError) if fileobj already has a reader (writer), or the loop is closed.
+   */
+  watch(fileobj: FileLike, direction: 'read' | 'write', name: string, onReady: () => void): () => void;
+}
+
+/** A socket sockRecv can read: socketpair's Socket, TcpSocket. recv returns null for would-block. */
+export interface Receiver {
+  fileno(): number;
+  recv(n: number): Uint8Array | null;
+}
+
+/** A socket sockRecvInto can read into a buffer: recvInto returns null for would-block. */
+export interface IntoReceiver {
+  fileno(): number;
+  recvInto(buf: Uint8Array): number | null;
+}
+
+/** A socket sockSendall can write: send returns how many bytes it took (0: would block). */
+export interface Sender {
+  fileno(): number;
+  send(data: Uint8Array): number;
+}
+
+/** A listening socket: accept returns null for would-block. */
+export interface Acceptor<S> {
+  fileno(): number;
+  accept(): S | null;
+}
+
+/**
+ * Runs `attempt` now; if it returns null (would block), again each time `sock` is ready for
+ * `direction`, until it returns a value (the promise resolves with it) or throws (it rejects).
+ */
+function whenReady<T>(io: IoWatcher, sock: FileLike, direction: 'read' | 'write', name: string, attempt: () => T | null): Promise<T> {
+  let first: T | null;
+  try {
+    first = attempt();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (first !== null) return Promise.resolve(first);
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const onReady = (): void => {
+      if (done) return;
+      let result: T | null;
+      try {
+        result = attempt();
+      } catch (error) {
+        done = true;
+        unwatch();
+        reject(error);
+        return;
+      }
+      if (result === null) return; // not yet after all: keep waiting
+      done = true;
+      unwatch();
+      resolve(result);
+    };
+    // Throwing here (a reader already there, a closed loop) rejects the promise.
+    const unwatch = io.watch(sock, direction, name, onReady);
+  });
+}
+
+export function sockRecv(io: IoWatcher, sock: Receiver, n: number): Promise<Uint8Array> {
+  return whenReady(io, sock, 'read', 'sockRecv', () => sock.recv(n));
+}
+
+export function sockRecvInto(io: IoWatcher, sock: IntoReceiver, buf: Uint8Array): Promise<number> {
+  return whenReady(io, sock, 'read', 'sockRecvInto', () => sock.recvInto(buf));
+}
+
+export function sockSendall(io: IoWatcher, sock: Sender, data: Uint8Array | string): Promise<void> {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  let sent = 0;
+  // One send even for no bytes, so that a socket that cannot send reports it (EPIPE).
+  const attempt = (): true | null => {
+    do {
+      const n = sock.send(sent === 0 ? bytes : bytes.subarray(sent));
+      if (n === 0 && bytes.length > 0) return null; // full: wait for room
+      sent += n;
+    } while (sent < bytes.length);
+    return true;
+  };
+  return whenReady(io, sock, 'write', 'sockSendall', attempt).then(() => undefined);
+}
+
+export function sockAccept<S>(io: IoWatcher, listener: Acceptor<S>): Promise<S> {
+  return whenReady(io, listener, 'read', 'sockAccept', () => listener.accept());
+}
+
+/**
+ * The state of a connection in progress: the socket once connected, null while connecting, and
+ * the connection's error thrown as a PosixError (read with getError(), like SO_ERROR).
+ */
+function connected(sock: TcpSocket, ready: boolean): TcpSocket | null {
+  const code = sock.getError() ?? sock.error;
+  if (code !== null) throw new PosixError(code, 'connect');
+  try {
+    sock.remoteAddress();
+    return sock;
+  } catch (error) {
+    if (!(error instanceof PosixError) || error.code !== 'ENOTCONN') throw error;
+  }
+  // Writable without an address or an error: the connection ended without one (Node closed it).
+  if (ready) throw new PosixError('ENOTCONN', 'connect: the connection ended before it was established');
+  return null;
+}
+
+export function sockConnect(io: IoWatcher, target: ConnectOptions | TcpSocket): Promise<TcpSocket> {
+  if (target instanceof TcpSocket) {
+    let first = true;
+    return whenReady(io, target, 'write', 'sockConnect', () => {
+      const ready = !first;
+      first = false;
+      return connected(target, ready);
+    });
+  }
+  let sock: TcpSocket;
+  try {
+    sock = connect(target);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return sockConnect(io, sock).catch((error: unknown) => {
+    sock.close();
+    throw error;
+  });
+}
+

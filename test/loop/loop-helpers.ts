@@ -1,0 +1,137 @@
+// Helpers for the EventLoop tests: a selector that records the timeouts the loop asks for, a loop
+// on a fake clock, and a bounded run.
+import { expect } from 'vitest';
+import type { FileLike } from '../../src/api/fileobj.js';
+import { DefaultSelector, type SelectorKey, type SelectorMap } from '../../src/api/selectors/index.js';
+import { EventLoop } from '../../src/loop/event-loop.js';
+import type { LoopSelector } from '../../src/loop/selector.js';
+
+/** How long a loop in these tests may run before the test fails. */
+export const LOOP_LIMIT_MS = 5000;
+
+/**
+ * A DefaultSelector that records each select() timeout (undefined: blocking) and can run a hook
+ * when select() is called, i.e. at the moment the loop starts waiting.
+ */
+export class RecordingSelector implements LoopSelector {
+  readonly inner = new DefaultSelector();
+  readonly timeouts: Array<number | null | undefined> = [];
+  onSelect: ((timeout: number | null | undefined) => void) | undefined;
+
+  register(fileobj: FileLike, events: number, data?: unknown): SelectorKey {
+    return this.inner.register(fileobj, events, data);
+  }
+
+  unregister(fileobj: FileLike): SelectorKey {
+    return this.inner.unregister(fileobj);
+  }
+
+  modify(fileobj: FileLike, events: number, data?: unknown): SelectorKey {
+    return this.inner.modify(fileobj, events, data);
+  }
+
+  select(timeoutMs?: number | null): Promise<Array<[SelectorKey, number]>> {
+    this.timeouts.push(timeoutMs);
+    this.onSelect?.(timeoutMs);
+    return this.inner.select(timeoutMs);
+  }
+
+  getKey(fileobj: FileLike): SelectorKey {
+    return this.inner.getKey(fileobj);
+  }
+
+  getMap(): SelectorMap | null {
+    return this.inner.getMap();
+  }
+
+  close(): void {
+    this.inner.close();
+  }
+}
+
+/**
+ * A selector for a loop on a fake clock: select(t) records t, moves the clock forward by `t`
+ * (or by `advance(t)` if set: a wait that ends early, as after an I/O event) and reports what is
+ * ready now without waiting. A blocking select (no timeout) fails the test.
+ */
+export class FakeClockSelector extends RecordingSelector {
+  now = 1000;
+  advance: ((timeout: number) => number) | undefined;
+
+  override select(timeoutMs?: number | null): Promise<Array<[SelectorKey, number]>> {
+    this.timeouts.push(timeoutMs);
+    this.onSelect?.(timeoutMs);
+    if (timeoutMs === undefined || timeoutMs === null) return Promise.reject(new Error('a fake-clock loop blocked'));
+    this.now += this.advance ? this.advance(timeoutMs) : timeoutMs;
+    return this.inner.select(0);
+  }
+}
+
+/** An EventLoop whose time() is the selector's fake clock. */
+export class FakeClockLoop extends EventLoop {
+  readonly clock: FakeClockSelector;
+
+  constructor(selector = new FakeClockSelector()) {
+    super(selector);
+    this.clock = selector;
+  }
+
+  override time(): number {
+    return this.clock.now;
+  }
+
+  /** Closes the fake-clock selector too (the loop leaves a selector passed in open). */
+  override close(): void {
+    super.close();
+    this.clock.close();
+  }
+}
+
+/**
+ * runUntilComplete(promise), but the test fails (instead of hanging) if it has not settled within
+ * LOOP_LIMIT_MS of real time.
+ */
+export async function runWithin<T>(loop: EventLoop, promise: Promise<T>, limitMs = LOOP_LIMIT_MS): Promise<T> {
+  let timedOut = false;
+  const guard = setTimeout(() => {
+    timedOut = true;
+    loop.stop();
+  }, limitMs);
+  try {
+    return await loop.runUntilComplete(promise);
+  } catch (error) {
+    expect(timedOut, `the loop ran for ${limitMs} ms without completing`).toBe(false);
+    throw error;
+  } finally {
+    clearTimeout(guard);
+  }
+}
+
+/**
+ * run() until stop(), failing the test if the loop still runs after LOOP_LIMIT_MS (the guard
+ * stops it from outside, through the loop's wakeup).
+ */
+export async function runBounded(loop: EventLoop, limitMs = LOOP_LIMIT_MS): Promise<void> {
+  let timedOut = false;
+  const guard = setTimeout(() => {
+    timedOut = true;
+    loop.stop();
+  }, limitMs);
+  try {
+    await loop.run();
+  } finally {
+    clearTimeout(guard);
+  }
+  expect(timedOut, `the loop was not stopped within ${limitMs} ms`).toBe(false);
+}
+
+/** A promise and its resolve/reject. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
