@@ -1,0 +1,256 @@
+// The awaitable socket helpers on socketpairs and on loopback TCP (127.0.0.1).
+import { afterEach, describe, expect, it } from 'vitest';
+import { PosixError } from '../../src/errors.js';
+import { EventLoop } from '../../src/loop/event-loop.js';
+import { socketpair, type Socket } from '../../src/sources/socket.js';
+import { connect } from '../../src/sources/tcp/connect.js';
+import { listen, type Listener } from '../../src/sources/tcp/listener.js';
+import type { TcpSocket } from '../../src/sources/tcp/tcp-socket.js';
+import { expectTableEmptyAfterEach, text } from '../helpers.js';
+import { closedPort, pattern, receiveAtLeast } from '../sources/tcp-helpers.js';
+import { RecordingSelector, runWithin } from './loop-helpers.js';
+
+expectTableEmptyAfterEach();
+
+/** Everything a test opens, closed after it even if it fails (in reverse order). */
+const open: Array<{ close(): void }> = [];
+afterEach(() => {
+  for (const thing of open.splice(0).reverse()) thing.close();
+});
+function keep<T extends { close(): void }>(thing: T): T {
+  open.push(thing);
+  return thing;
+}
+function pair(capacity?: number): [Socket, Socket] {
+  const p = socketpair(capacity === undefined ? undefined : { capacity });
+  open.push(...p);
+  return p;
+}
+/** A loop on a selector the test can inspect; both closed after the test. */
+function newLoop(): { loop: EventLoop; selector: RecordingSelector } {
+  const selector = keep(new RecordingSelector());
+  const loop = keep(new EventLoop(selector));
+  return { loop, selector };
+}
+
+/** The code of the PosixError a promise rejects with. */
+async function rejection(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(PosixError);
+  return (error as PosixError).code;
+}
+
+/** Reads until EOF with sockRecvInto, in reads of at most `step` bytes. */
+async function recvAll(loop: EventLoop, sock: { fileno(): number; recvInto(buf: Uint8Array): number | null }, step: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(step);
+  for (;;) {
+    const n = await loop.sockRecvInto(sock, buf);
+    if (n === 0) break;
+    chunks.push(buf.slice(0, n));
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The loop's wakeup fd is the only registration left: every helper removed its reader or writer. */
+function expectNoWatchers(selector: RecordingSelector): void {
+  expect(selector.getMap()!.size).toBe(1);
+}
+
+describe('socket helpers on a socketpair', () => {
+  it('sockRecv: at once when data is buffered (no loop needed), else once it arrives; empty at EOF', async () => {
+    const { loop, selector } = newLoop();
+    const [a, b] = pair();
+    a.send('ready');
+    expect(text(await loop.sockRecv(b, 100))).toBe('ready');
+    const pending = loop.sockRecv(b, 3);
+    expect(selector.getKey(b)).toBeDefined();
+    loop.callLater(1, () => a.send('later'));
+    expect(text(await runWithin(loop, pending))).toBe('lat');
+    expectNoWatchers(selector);
+    expect(text(await loop.sockRecv(b, 100))).toBe('er');
+    const eof = loop.sockRecv(b, 100);
+    loop.callSoon(() => a.close());
+    expect(await runWithin(loop, eof)).toEqual(new Uint8Array(0));
+    expectNoWatchers(selector);
+  });
+
+  it('sockRecvInto: the count, 0 at EOF', async () => {
+    const { loop } = newLoop();
+    const [a, b] = pair();
+    const buf = new Uint8Array(4);
+    const pending = loop.sockRecvInto(b, buf);
+    loop.callSoon(() => a.send('abcdef'));
+    expect(await runWithin(loop, pending)).toBe(4);
+    expect(text(buf)).toBe('abcd');
+    a.shutdown(1);
+    expect(await loop.sockRecvInto(b, buf)).toBe(2);
+    expect(await loop.sockRecvInto(b, buf)).toBe(0);
+  });
+
+  it("sockRecv rejects with the socket's error: ECONNRESET when the peer closes with unread data", async () => {
+    const { loop, selector } = newLoop();
+    const [a, b] = pair();
+    const pending = loop.sockRecv(b, 10);
+    loop.callSoon(() => {
+      b.send('never read by a');
+      a.close();
+    });
+    expect(await runWithin(loop, rejection(pending))).toBe('ECONNRESET');
+    expectNoWatchers(selector);
+    // Errors of the first attempt reject too (EBADF on a closed socket).
+    b.close();
+    expect(await rejection(loop.sockRecv(b, 10))).toBe('EBADF');
+  });
+
+  it('sockSendall with a small buffer: partial sends wait for room, and every byte arrives in order', async () => {
+    const { loop, selector } = newLoop();
+    const [a, b] = pair(1000);
+    const data = pattern(100_000, 3);
+    let settled = false;
+    const sending = loop.sockSendall(a, data).then(() => {
+      settled = true;
+      a.shutdown(1);
+    });
+    // The first send took at most 1000 bytes: the rest waits for the loop.
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    expect(selector.getKey(a).events).toBe(2);
+    const received = recvAll(loop, b, 333);
+    const [, got] = await runWithin(loop, Promise.all([sending, received]));
+    expect(Buffer.compare(got, data)).toBe(0);
+    expectNoWatchers(selector);
+  });
+
+  it('sockSendall: at once when it all fits; strings as UTF-8; EPIPE when the peer is gone', async () => {
+    const { loop } = newLoop();
+    const [a, b] = pair();
+    await loop.sockSendall(a, 'héllo');
+    expect(text(b.recv(100))).toBe('héllo');
+    await loop.sockSendall(a, new Uint8Array(0));
+    b.close();
+    expect(await rejection(loop.sockSendall(a, 'x'))).toBe('EPIPE');
+    expect(await rejection(loop.sockSendall(a, ''))).toBe('EPIPE');
+  });
+
+  it('a second sockRecv on a socket that already has one waiting is refused (RuntimeError)', async () => {
+    const { loop } = newLoop();
+    const [a, b] = pair();
+    const first = loop.sockRecv(b, 10);
+    const second = await loop.sockRecv(b, 10).then(() => undefined, (e: Error) => e);
+    expect(second?.name).toBe('RuntimeError');
+    expect(second?.message).toBe(`sockRecv: fd ${b.fileno()} already has a reader (sockRecv)`);
+    a.send('x');
+    expect(text(await runWithin(loop, first))).toBe('x');
+  });
+
+  it('a helper on a closed loop rejects with RuntimeError once it would have to wait', async () => {
+    const { loop } = newLoop();
+    const [a, b] = pair();
+    loop.close();
+    a.send('buffered');
+    expect(text(await loop.sockRecv(b, 100))).toBe('buffered'); // no wait needed
+    const error = await loop.sockRecv(b, 100).then(() => undefined, (e: Error) => e);
+    expect(error?.name).toBe('RuntimeError');
+  });
+});
+
+describe('socket helpers on loopback TCP', () => {
+  async function listener(options?: Parameters<typeof listen>[0]): Promise<Listener> {
+    return keep(await listen(options));
+  }
+
+  it('sockAccept and sockConnect({ host, port }) meet; an echo round trip with sockSendall and sockRecv', async () => {
+    const { loop, selector } = newLoop();
+    const server = await listener();
+    const { port } = server.address();
+    const serve = async (): Promise<void> => {
+      const conn = keep(await loop.sockAccept(server));
+      for (;;) {
+        const data = await loop.sockRecv(conn, 65536);
+        if (data.length === 0) break;
+        await loop.sockSendall(conn, new TextEncoder().encode(new TextDecoder().decode(data).toUpperCase()));
+      }
+      conn.close();
+    };
+    const client = async (): Promise<string> => {
+      const sock = keep(await loop.sockConnect({ host: '127.0.0.1', port }));
+      expect(sock.remoteAddress().port).toBe(port);
+      await loop.sockSendall(sock, 'hello, loop');
+      sock.shutdown(1);
+      return text(await recvAll(loop, sock, 4))!;
+    };
+    const [, reply] = await runWithin(loop, Promise.all([serve(), client()]));
+    expect(reply).toBe('HELLO, LOOP');
+    expectNoWatchers(selector);
+  });
+
+  it('sockConnect(sock) waits for a connection started by connect(), and resolves with the same socket', async () => {
+    const { loop } = newLoop();
+    const server = await listener();
+    const sock = keep(connect({ port: server.address().port }));
+    const accepted = loop.sockAccept(server).then(keep);
+    expect(await runWithin(loop, loop.sockConnect(sock))).toBe(sock);
+    await runWithin(loop, accepted);
+    // Already connected: at once.
+    expect(await runWithin(loop, loop.sockConnect(sock))).toBe(sock);
+  });
+
+  it('sockConnect to a closed port rejects with ECONNREFUSED (read with getError) and closes the socket it made', async () => {
+    const { loop, selector } = newLoop();
+    const port = await closedPort();
+    expect(await runWithin(loop, rejection(loop.sockConnect({ port })))).toBe('ECONNREFUSED');
+    expectNoWatchers(selector);
+    // The socket form leaves the socket to its owner, its error read (SO_ERROR) but kept in `error`.
+    const sock = keep(connect({ port }));
+    expect(await runWithin(loop, rejection(loop.sockConnect(sock)))).toBe('ECONNREFUSED');
+    expect(sock.closed).toBe(false);
+    expect(sock.getError()).toBeNull();
+    expect(sock.error).toBe('ECONNREFUSED');
+    // Bad arguments reject at once.
+    expect(await rejection(loop.sockConnect({ host: 'example.invalid', port }))).toBe('EINVAL');
+  });
+
+  it('sockSendall with a small send buffer: partial sends, 1 MiB intact at the peer', async () => {
+    const { loop, selector } = newLoop();
+    const server = await listener({ receiveCapacity: 8192 });
+    const data = pattern(1 << 20, 5);
+    const accepted = loop.sockAccept(server).then(keep);
+    const sock = keep(await runWithin(loop, loop.sockConnect({ port: server.address().port, sendCapacity: 4096 })));
+    const conn = await runWithin(loop, accepted);
+    let partial = false;
+    const sending = loop.sockSendall(sock, data).then(() => sock.shutdown(1));
+    await Promise.resolve();
+    partial = selector.getMap()!.has(sock); // the first send did not take it all: a writer waits
+    const [, got] = await runWithin(loop, Promise.all([sending, recvAll(loop, conn, 7000)]));
+    expect(partial).toBe(true);
+    expect(got.length).toBe(data.length);
+    expect(Buffer.compare(got, data)).toBe(0);
+    expectNoWatchers(selector);
+  });
+
+  it('sockRecv rejects with ECONNRESET when the peer resets the connection', async () => {
+    const { loop, selector } = newLoop();
+    const server = await listener();
+    const accepted = loop.sockAccept(server).then(keep);
+    const sock = keep(await runWithin(loop, loop.sockConnect({ port: server.address().port })));
+    const conn: TcpSocket = await runWithin(loop, accepted);
+    // sock holds a byte it never reads when it closes: Linux's tcp_close then resets the connection.
+    conn.send('?');
+    await receiveAtLeast(sock, 1);
+    const pending = loop.sockRecv(conn, 100);
+    loop.callSoon(() => sock.close());
+    expect(await runWithin(loop, rejection(pending))).toBe('ECONNRESET');
+    expectNoWatchers(selector);
+  });
+
+  it('sockAccept: at once when a connection is queued', async () => {
+    const { loop } = newLoop();
+    const server = await listener();
+    const sock = keep(connect({ port: server.address().port }));
+    await runWithin(loop, loop.sockConnect(sock));
+    // The listener has it queued (or will, in the loop): either way sockAccept gives it.
+    const conn = keep(await runWithin(loop, loop.sockAccept(server)));
+    expect(conn.remoteAddress().port).toBe(sock.localAddress().port);
+  });
+});
