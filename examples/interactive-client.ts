@@ -31,7 +31,12 @@ export interface InteractiveClientOptions {
   port: number;
   /** Where lines come from; default stdin() (fd 0). The client closes it when it is done. */
   input?: StdinReader;
-  /** Where replies go, as text, as they arrive; default process.stdout. */
+  /**
+   * Where replies go, as text, as they arrive; default process.stdout. (Not on the selector:
+   * Node writes stdout synchronously to files, terminals and, on Linux, pipes. A program whose
+   * output could stall would register stdout() for EVENT_WRITE and stop reading the socket
+   * while output waits, as the socket side does with stdin.)
+   */
   output?: (text: string) => void;
   selector?: SelectorName;
 }
