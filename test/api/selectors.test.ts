@@ -504,6 +504,32 @@ describe.each(classes)('$name', ({ Selector, scalable }) => {
       expect(elapsed).toBeLessThan(WAIT_MS);
     });
 
+    it('two selects waiting at once both get what becomes ready, also after the registrations grew', async () => {
+      const sel = open(Selector);
+      const [a, b] = pair();
+      const key = sel.register(b, EVENT_READ, 'b');
+      const first = sel.select(WAIT_MS);
+      expect(await settledNow(first)).toBe('pending');
+      // More registrations than an EpollSelector's first event buffer holds, none of them ready.
+      const more: Array<ReturnType<typeof socketpair>> = [];
+      onTestFinished(() => more.forEach(([x, y]) => (x.close(), y.close())));
+      for (let i = 0; i < 100; i++) {
+        more.push(socketpair());
+        sel.register(more[i]![1], EVENT_READ, i);
+      }
+      const second = sel.select(WAIT_MS);
+      expect(await settledNow(second)).toBe('pending');
+      a.send('x');
+      more[99]![0].send('y');
+      const [r1, r2] = await Promise.all([first, second]);
+      const both = [[b.fileno(), EVENT_READ, 'b'], [more[99]![1].fileno(), EVENT_READ, 99]].sort();
+      // The first select(2) watches only what was registered when it was called.
+      expect(rows(r1).sort()).toEqual(Selector === SelectSelector ? [[b.fileno(), EVENT_READ, 'b']] : both);
+      expect(r1[0]![0]).toBe(key);
+      expect(rows(r2).sort()).toEqual(both);
+      expect(rows(await sel.select(0)).sort()).toEqual(both);
+    });
+
     it('with nothing registered, waits for the timeout and resolves []', async () => {
       const sel = open(Selector);
       expect(await settledNow(sel.select(0))).toEqual([]);

@@ -13,16 +13,22 @@ const MIN_EVENTS = 64;
  * EVENT_WRITE), like Python's `EpollSelector`. Its Epoll is a descriptor: it takes an fd number
  * (`fileno()`) until close(). select() waits with `Epoll.wait` into one reused event buffer, sized
  * to the number of registrations so that one call reports everything ready (Python passes
- * maxevents = the number of registrations for the same reason).
+ * maxevents = the number of registrations for the same reason). A select() called while another
+ * one waits gets a buffer of its own.
  */
 export class EpollSelector<D = unknown> extends BaseSelector<D> {
   readonly #epoll: Epoll;
+  /** The event buffer select() reuses; never replaced while a wait holds it. */
   #events = new Events(MIN_EVENTS);
-  readonly #collect = (n: number): SelectResult<D> => this.#results(n);
-  /** A wait ended by close() (Epoll rejects it with EBADF) resolves []. */
-  readonly #closedDuringWait = (error: unknown): SelectResult<D> => {
-    if (this.closed) return [];
-    throw error;
+  /** A blocked Epoll.wait is filling #events: a concurrent select() needs a buffer of its own. */
+  #waiting = false;
+  readonly #collect = (n: number): SelectResult<D> => {
+    this.#waiting = false;
+    return this.#results(this.#events, n);
+  };
+  readonly #failed = (error: unknown): SelectResult<D> => {
+    this.#waiting = false;
+    return this.#closedDuringWait(error);
   };
 
   constructor(table: DescriptorTable = defaultTable) {
@@ -48,28 +54,42 @@ export class EpollSelector<D = unknown> extends BaseSelector<D> {
   }
 
   protected selectFds(timeout: number): Promise<SelectResult<D>> {
+    if (this.#waiting) return this.#selectConcurrently(timeout);
     if (this.registered > this.#events.capacity) {
       this.#events = new Events(Math.max(this.registered, 2 * this.#events.capacity));
     }
     // What is ready now is taken without a wait; only an empty result with a timeout blocks.
     const n = this.#epoll.pollInto(this.#events);
-    if (n > 0 || timeout === 0) return Promise.resolve(this.#results(n));
-    return this.#epoll.wait(this.#events, timeout).then(this.#collect, this.#closedDuringWait);
+    if (n > 0 || timeout === 0) return Promise.resolve(this.#results(this.#events, n));
+    this.#waiting = true;
+    return this.#epoll.wait(this.#events, timeout).then(this.#collect, this.#failed);
+  }
+
+  /** A select() while another one waits: like threads in one epoll_wait, each has its own buffer. */
+  #selectConcurrently(timeout: number): Promise<SelectResult<D>> {
+    const events = new Events(Math.max(this.registered, 1));
+    return this.#epoll.wait(events, timeout).then((n) => this.#results(events, n), (error) => this.#closedDuringWait(error));
   }
 
   protected closeBackend(): void {
     this.#epoll.close();
   }
 
-  /** The first n events of the buffer as [key, events]; fds no longer registered are skipped. */
-  #results(n: number): SelectResult<D> {
+  /** A wait ended by close() (the Epoll rejects it with EBADF) resolves []. */
+  #closedDuringWait(error: unknown): SelectResult<D> {
+    if (this.closed) return [];
+    throw error;
+  }
+
+  /** The first n events of `events` as [key, events]; fds no longer registered are skipped. */
+  #results(events: Events, n: number): SelectResult<D> {
     const out: SelectResult<D> = []; // after close() no fd has a key: a late wait resolves []
-    const data = this.#events.data;
+    const data = events.data;
     for (let i = 0; i < n; i++) {
       const key = this.keyOf(data[2 * i]!);
       if (key === undefined) continue;
-      const events = fromPollEvents(data[2 * i + 1]!, EPOLLIN, EPOLLOUT) & key.events;
-      if (events !== 0) out.push([key, events]);
+      const ready = fromPollEvents(data[2 * i + 1]!, EPOLLIN, EPOLLOUT) & key.events;
+      if (ready !== 0) out.push([key, ready]);
     }
     return out;
   }
