@@ -66,7 +66,7 @@ export class SelectSelector<D = unknown> extends BaseSelector<D> {
     this.#dirty = true;
   }
 
-  /** One entry per ready fd: readable ones in registration order, then the writable-only ones. */
+  /** One entry per ready fd: the readable ones first, then those only writable. */
   #results(r: number[], w: number[]): SelectResult<D> {
     const out: SelectResult<D> = [];
     const ready = this.#ready;
