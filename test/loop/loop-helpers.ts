@@ -50,20 +50,22 @@ export class RecordingSelector implements LoopSelector {
 }
 
 /**
- * A selector for a loop on a fake clock: select(t) records t, moves the clock forward by `t`
- * (or by `advance(t)` if set: a wait that ends early, as after an I/O event) and reports what is
- * ready now without waiting. A blocking select (no timeout) fails the test.
+ * A selector for a loop on a fake clock: select(t) records t and reports what is ready now. If
+ * nothing is, it moves the clock forward by `t` (or by `advance(t)` if set: a wait that ends
+ * early), as a wait that times out would; a ready fd ends the wait at once, with no time passing.
+ * A blocking select (no timeout) fails the test.
  */
 export class FakeClockSelector extends RecordingSelector {
   now = 1000;
   advance: ((timeout: number) => number) | undefined;
 
-  override select(timeoutMs?: number | null): Promise<Array<[SelectorKey, number]>> {
+  override async select(timeoutMs?: number | null): Promise<Array<[SelectorKey, number]>> {
     this.timeouts.push(timeoutMs);
     this.onSelect?.(timeoutMs);
-    if (timeoutMs === undefined || timeoutMs === null) return Promise.reject(new Error('a fake-clock loop blocked'));
-    this.now += this.advance ? this.advance(timeoutMs) : timeoutMs;
-    return this.inner.select(0);
+    if (timeoutMs === undefined || timeoutMs === null) throw new Error('a fake-clock loop blocked');
+    const ready = await this.inner.select(0);
+    if (ready.length === 0) this.now += this.advance ? this.advance(timeoutMs) : timeoutMs;
+    return ready;
   }
 }
 

@@ -244,6 +244,26 @@ describe('socket helpers on loopback TCP', () => {
     expectNoWatchers(selector);
   });
 
+  it('a busy loop (a callSoon chain that never ends) still lets Node carry TCP I/O: connect, accept, a round trip', async () => {
+    const { loop } = newLoop();
+    const server = await listener();
+    let spins = 0;
+    const spin = (): void => {
+      if (++spins < 1_000_000) loop.callSoon(spin); // bounded: a starved Node would end the chain here
+    };
+    loop.callSoon(spin);
+    const exchange = async (): Promise<string> => {
+      const accepted = loop.sockAccept(server).then(keep);
+      const sock = keep(await loop.sockConnect({ port: server.address().port }));
+      const conn = await accepted;
+      await loop.sockSendall(sock, 'ping');
+      await loop.sockSendall(conn, text(await loop.sockRecv(conn, 10))!.toUpperCase());
+      return text(await loop.sockRecv(sock, 10))!;
+    };
+    expect(await runWithin(loop, exchange())).toBe('PING');
+    expect(spins).toBeLessThan(1_000_000);
+  });
+
   it('sockAccept: at once when a connection is queued', async () => {
     const { loop } = newLoop();
     const server = await listener();
