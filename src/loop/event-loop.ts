@@ -40,9 +40,10 @@ const yieldToNode = (): Promise<void> => new Promise((resolve) => setImmediate(r
  * writers on file objects, callSoon/callLater/callAt, run/stop/runUntilComplete/close, and
  * awaitable socket helpers. See docs/event-loop.md for the phase order of one iteration.
  *
- * It runs on top of Node's own loop: every iteration begins by letting Node run one turn
- * (setImmediate), then waits for I/O in the selector, whose promise settles through Node's loop.
- * So Node's timers, sockets and promise callbacks keep running while an EventLoop runs.
+ * It runs on top of Node's own loop: every iteration begins with an await of setImmediate, which
+ * lets Node's loop pass its poll phase (and its timers phase at least every second iteration),
+ * then waits for I/O in the selector. So Node's timers, sockets and promise callbacks keep
+ * running however busy the EventLoop is.
  */
 export class EventLoop implements HandleOwner {
   readonly #selector: LoopSelector;
@@ -386,7 +387,7 @@ export class EventLoop implements HandleOwner {
 
   /**
    * One iteration (asyncio's _run_once), in this order:
-   * 1. let Node run one turn of its own loop;
+   * 1. await setImmediate, so that Node's loop runs (I/O callbacks, timers, promise continuations);
    * 2. drop cancelled timers from the top of the heap (or compact it);
    * 3. compute the I/O timeout: 0 if callbacks are ready or the loop is stopping, else until the
    *    next deadline (rounded up), else none;
