@@ -196,26 +196,43 @@ export class EventLoop implements HandleOwner {
 
   #removeIo(fileobj: FileLike, event: number): boolean {
     if (this.#closed) return false;
-    const key = this.#keyOf(fileobj);
+    const key = this.#keyOf(fileobj, true);
     if (key === undefined || !(key.data instanceof IoRecord)) return false;
     const record = key.data;
     const handle = event === EVENT_READ ? record.reader : record.writer;
     if (handle === null) return false;
     const events = key.events & ~event;
-    if (events === 0) this.#selector.unregister(fileobj);
-    else this.#selector.modify(fileobj, events, record);
+    if (events === 0) {
+      this.#selector.unregister(fileobj);
+    } else {
+      try {
+        this.#selector.modify(fileobj, events, record);
+      } catch (error) {
+        // A closed fd cannot be modified (EBADF, or ENOENT once its number is reused): the
+        // selector has dropped the registration (Python's bpo-30014), so the other handle goes too.
+        if (this.#selector.getMap()?.get(key.fd) === key) throw error;
+        record.reader?.cancel();
+        record.writer?.cancel();
+        record.reader = record.writer = null;
+        return true;
+      }
+    }
     if (event === EVENT_READ) record.reader = null;
     else record.writer = null;
     handle.cancel();
     return true;
   }
 
-  /** The selector's key for fileobj, or undefined if it is not registered. */
-  #keyOf(fileobj: FileLike): SelectorKey | undefined {
+  /**
+   * The selector's key for fileobj, or undefined if it is not registered. `removing`: a closed
+   * object (fileno() -1) that is not registered is not an error either, so removing twice is fine.
+   */
+  #keyOf(fileobj: FileLike, removing = false): SelectorKey | undefined {
     try {
       return this.#selector.getKey(fileobj);
     } catch (error) {
       if (error instanceof Error && error.name === 'KeyError') return undefined;
+      if (removing && error instanceof Error && error.name === 'ValueError' && isClosedFileobj(fileobj)) return undefined;
       throw error;
     }
   }
@@ -536,6 +553,16 @@ function checkTime(value: unknown, what: string): void {
 function ioRecordOf(key: SelectorKey, kind: string): IoRecord {
   if (key.data instanceof IoRecord) return key.data;
   throw new RuntimeError(`cannot add a ${kind} for fd ${key.fd}: it is registered in the selector by someone else`);
+}
+
+/** An object whose fileno() says it is closed (-1), as a closed socket's does. */
+function isClosedFileobj(fileobj: FileLike): boolean {
+  if (typeof fileobj !== 'object' || fileobj === null || typeof fileobj.fileno !== 'function') return false;
+  try {
+    return fileobj.fileno() === -1;
+  } catch {
+    return false;
+  }
 }
 
 /** The function, named `name` for messages. */

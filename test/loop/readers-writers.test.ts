@@ -230,6 +230,25 @@ describe('readers and writers', () => {
     expect(selector.getMap()!.size).toBe(1);
   });
 
+  it('a closed socket with a reader and a writer: removing either drops both (its fd cannot be modified); removing again is false', async () => {
+    const selector = new RecordingSelector();
+    const loop = newLoop(selector);
+    const [, b] = pair();
+    const reader = (): void => {};
+    loop.addReader(b, reader);
+    loop.addWriter(b, reader);
+    b.close();
+    expect(loop.removeReader(b)).toBe(true);
+    expect(selector.getMap()!.size).toBe(1);
+    expect(loop.removeWriter(b)).toBe(false);
+    expect(loop.removeReader(b)).toBe(false);
+    // Not a file object at all is still an error.
+    expect(() => loop.removeReader({} as unknown as number)).toThrow(expect.objectContaining({ name: 'ValueError' }));
+    // The loop goes on.
+    loop.callSoon(() => loop.stop());
+    await runBounded(loop);
+  });
+
   it("refuses to add a reader to an fd registered in the selector by someone else (the loop's wakeup fd)", () => {
     const selector = new RecordingSelector();
     const loop = newLoop(selector);
