@@ -45,7 +45,7 @@ const yieldToNode = (): Promise<void> => new Promise((resolve) => setImmediate(r
  * then waits for I/O in the selector. So Node's timers, sockets and promise callbacks keep
  * running however busy the EventLoop is.
  */
-export class EventLoop implements HandleOwner {
+export class EventLoop implements Disposable {
   readonly #selector: LoopSelector;
   readonly #ownsSelector: boolean;
   /** Written to end a blocked select when work is added from outside the loop's callbacks. */
@@ -63,6 +63,11 @@ export class EventLoop implements HandleOwner {
   #selecting = false;
   #wakePending = false;
   #exceptionHandler: ExceptionHandler | null = null;
+  /** What handles report to: failures, and cancelled timers. */
+  readonly #owner: HandleOwner = {
+    callExceptionHandler: (context) => this.callExceptionHandler(context),
+    timerCancelled: () => this.#timerCancelled(),
+  };
   /** What the socket helpers use to wait: one-shot readers and writers. */
   readonly #io: IoWatcher = {
     watch: (fileobj, direction, name, onReady) => this.#watch(fileobj, direction, name, onReady),
@@ -101,7 +106,7 @@ export class EventLoop implements HandleOwner {
   callSoon<A extends unknown[]>(cb: (...args: A) => unknown, ...args: A): Handle {
     this.#checkClosed();
     checkCallback(cb, 'callSoon');
-    const handle = new Handle(this, 'callback', cb, args);
+    const handle = new Handle(this.#owner, 'callback', cb, args);
     this.#ready.push(handle);
     this.#wake();
     return handle;
@@ -122,15 +127,15 @@ export class EventLoop implements HandleOwner {
   #schedule(when: number, cb: (...args: never[]) => unknown, args: unknown[], what: string): TimerHandle {
     this.#checkClosed();
     checkCallback(cb, what);
-    const timer = new TimerHandle(this, when, this.#timerSeq++, cb, args);
+    const timer = new TimerHandle(this.#owner, when, this.#timerSeq++, cb, args);
     this.#timers.push(timer);
     setScheduled(timer, true);
     this.#wake();
     return timer;
   }
 
-  /** @internal A scheduled timer was cancelled: count it, and compact the heap once they dominate. */
-  timerCancelled(_handle: TimerHandle): void {
+  /** A scheduled timer was cancelled: count it, and compact the heap once they dominate. */
+  #timerCancelled(): void {
     this.#cancelledTimers++;
     const size = this.#timers.size;
     if (size > MIN_SCHEDULED_TIMERS_TO_COMPACT && 2 * this.#cancelledTimers > size) {
@@ -185,7 +190,7 @@ export class EventLoop implements HandleOwner {
       if ((key.events & event) === 0) key = selector.modify(fileobj, key.events | event, record);
     }
     // Only now that the selector agreed: a failed register or modify changes nothing.
-    const handle = new Handle(this, kind, cb, args, key.fd);
+    const handle = new Handle(this.#owner, kind, cb, args, key.fd);
     const old = event === EVENT_READ ? record.reader : record.writer;
     if (event === EVENT_READ) record.reader = handle;
     else record.writer = handle;

@@ -506,9 +506,13 @@ describe('run, stop, runUntilComplete, close', () => {
     expect(own.isClosed()).toBe(true);
   });
 
-  it('works with `using`-style disposal', () => {
-    const loop = new EventLoop();
-    (loop as unknown as { [Symbol.dispose](): void })[Symbol.dispose]();
-    expect(loop.isClosed()).toBe(true);
+  it('`using loop = new EventLoop()` closes it at the end of the scope', () => {
+    let outer: EventLoop;
+    {
+      using loop = new EventLoop();
+      outer = loop;
+      expect(loop.isClosed()).toBe(false);
+    }
+    expect(outer.isClosed()).toBe(true);
   });
 });
