@@ -63,6 +63,21 @@ describe('ReceiveBlock', () => {
 });
 
 describe('receive blocks in a TCP socket', () => {
+  it('blocks read with recvInto return to the pool as the shared tail moves on', async () => {
+    const { listener, client, server } = await tcpPair();
+    const data = pattern(4 * BLOCK_SIZE, 5);
+    // Read in step with the sends, so that each block is consumed before the tail leaves it.
+    const [, got] = await Promise.all([sendAll(client, data), recvExactly(server, data.length, 4096)]);
+    expect(Buffer.from(got).equals(Buffer.from(data))).toBe(true);
+    expect(pooledBlocks()).toBeGreaterThan(0);
+    const pooled = pooledBlocks();
+    const next = new ReceiveBlock();
+    expect(pooledBlocks()).toBe(pooled - 1); // a new block takes pooled memory first
+    next.seal();
+    expect(pooledBlocks()).toBe(pooled);
+    for (const s of [client, server, listener]) s.close();
+  });
+
   it('a peeked view keeps its bytes after consume and after megabytes more through the socket', async () => {
     const { listener, client, server } = await tcpPair();
     client.send('first bytes');

@@ -1,17 +1,18 @@
 /**
- * Where received bytes wait for the program: 64 KiB blocks that are used again once every byte
- * in them has been read, so that a busy connection reuses the same warm memory instead of
- * touching fresh pages (which cost as much as the copy itself: see bench/RESULTS.md).
+ * Where received bytes wait for the program: 256 KiB blocks that are used again once every byte
+ * in them has been read, so that busy connections reuse the same warm memory instead of touching
+ * fresh pages (which cost as much as the copy itself: see bench/RESULTS.md).
  *
- * A socket copies each read (at most 64 KiB, the size of the shared read buffer) to the end of
- * its current block, or into a new block when it does not fit. A block goes back to the pool
- * when no more bytes will be written to it, every chunk cut from it has been consumed, and none
- * of its memory was ever handed out as a view (peek, or a recv that returned a view): a view
- * must never see its bytes change, so such a block is left to the garbage collector.
+ * Every socket copies each read (at most 64 KiB, the size of the shared read buffer) to the end
+ * of one shared tail block, or into a new one when it does not fit, so the memory in use stays
+ * small and hot in the cache whatever the number of connections. A block goes back to the pool
+ * once it is sealed (the tail moved on) and every chunk cut from it has been consumed, unless
+ * some of its memory was handed out as a view (peek, or a recv that returned a view): a view must
+ * never see its bytes change, so such a block is left to the garbage collector.
  */
-export const BLOCK_SIZE = 65536;
+export const BLOCK_SIZE = 256 * 1024;
 /** Free blocks kept for reuse, at most (16 MiB); beyond that, consumed blocks are dropped. */
-const POOL_LIMIT = 256;
+const POOL_LIMIT = 64;
 const pool: Buffer[] = [];
 
 export class ReceiveBlock {
@@ -56,6 +57,17 @@ export class ReceiveBlock {
       pool.push(this.bytes);
     }
   }
+}
+
+let tail: ReceiveBlock | null = null;
+
+/** The block the next read of n bytes goes to: the shared tail, or a new tail when it is full. */
+export function blockFor(n: number): ReceiveBlock {
+  if (tail === null || BLOCK_SIZE - tail.used < n) {
+    tail?.seal();
+    tail = new ReceiveBlock();
+  }
+  return tail;
 }
 
 /** Free blocks in the pool (for tests). */

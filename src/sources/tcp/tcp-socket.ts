@@ -13,7 +13,7 @@ import type { SocketSettings } from './options.js';
 import { withUserBufferReads, writeDirect, type ReadCallback } from './net-internals.js';
 import { probeAfterEof } from './reset-probe.js';
 import { errnoCodeOf } from './system-errors.js';
-import { ReceiveBlock } from './receive-blocks.js';
+import { blockFor, type ReceiveBlock } from './receive-blocks.js';
 import { copyToSlab } from './slab.js';
 import { corkForThisTurn, currentTurn } from './write-batch.js';
 
@@ -73,8 +73,6 @@ export class TcpSocket extends Descriptor {
   readonly readPath: 'onread' | 'data' = 'onread';
   readonly #socket: NodeSocket;
   readonly #rx = new ChunkQueue();
-  /** Where the next read is copied (onread path); sealed when full or at close. */
-  #block: ReceiveBlock | null = null;
   #connecting: boolean;
   /** The peer's FIN arrived (Node's 'end'). */
   #peerFin = false;
@@ -334,8 +332,6 @@ export class TcpSocket extends Descriptor {
     const socket = this.#socket;
     const unread = this.#rx.size > 0 || socket.readableLength > 0;
     this.#rx.clear();
-    this.#block?.seal();
-    this.#block = null;
     if (socket.destroyed) return;
     if (this.#connecting) {
       socket.destroy();
@@ -356,17 +352,11 @@ export class TcpSocket extends Descriptor {
     this.#publish(WAKE_ALL, true);
   };
 
-  /** A read into the shared user buffer: copy it to the end of our receive block. */
+  /** A read into the shared user buffer: copy it to the end of the receive blocks' tail. */
   readonly #onRead = (n: number, buffer: Buffer): void => {
     if (this.closed) return;
-    let block = this.#block;
-    let chunk = block?.append(buffer, n) ?? null;
-    if (chunk === null) {
-      block?.seal();
-      block = this.#block = new ReceiveBlock();
-      chunk = block.append(buffer, n)!;
-    }
-    this.#received(chunk, block!);
+    const block = blockFor(n);
+    this.#received(block.append(buffer, n)!, block);
   };
 
   /** A chunk of Node's own ('data' events, the fallback): kept by reference. */
