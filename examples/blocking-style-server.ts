@@ -19,6 +19,7 @@
 import {
   EpollSelector, EventLoop, PollSelector, SelectSelector, listen, type Listener, type TcpSocket,
 } from '../src/index.js';
+import { upperCase } from './upper-case.js';
 
 export const SELECTORS = { epoll: EpollSelector, poll: PollSelector, select: SelectSelector } as const;
 export type SelectorName = keyof typeof SELECTORS;
@@ -47,15 +48,6 @@ export interface BlockingStyleServer {
   stop(): void;
 }
 
-/** ASCII upper case, byte by byte (a multi-byte UTF-8 sequence has no byte in a-z, so it is kept). */
-export function upperCase(data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const b = data[i]!;
-    out[i] = b >= 0x61 && b <= 0x7a ? b - 0x20 : b;
-  }
-  return out;
-}
 
 /** Serves an upper-casing echo on `listener`, one async handler per connection, until stop(). */
 export function serveBlockingStyle(listener: Listener, options: BlockingStyleOptions = {}): BlockingStyleServer {

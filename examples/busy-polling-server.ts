@@ -17,6 +17,7 @@
 // Replies are the received bytes upper-cased (ASCII letters).
 // Run: node dist/examples/busy-polling-server.js [--port 8080] [--report-ms 1000]
 import { listen, type Listener, type TcpSocket } from '../src/index.js';
+import { upperCase } from './upper-case.js';
 
 export interface BusyPollingStats {
   accepted: number;
@@ -66,15 +67,6 @@ interface Connection {
   eof: boolean;
 }
 
-/** ASCII upper case, byte by byte (a multi-byte UTF-8 sequence has no byte in a-z, so it is kept). */
-export function upperCase(data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const b = data[i]!;
-    out[i] = b >= 0x61 && b <= 0x7a ? b - 0x20 : b;
-  }
-  return out;
-}
 
 /** "Let Node run one turn": without it no byte could ever arrive (see the header). */
 const yieldToNode = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -5,22 +5,13 @@
 // the write list, or every pass would return at once with it writable.
 // Run: node dist/examples/select-upper-server.js [--port 8089]
 import { eventfd, listen, select, type EventFd, type Listener, type TcpSocket } from '../src/index.js';
+import { upperCase } from './upper-case.js';
 
 export interface SelectUpperServer {
   readonly port: number;
   /** Resolves once the loop has stopped and every socket is closed. */
   readonly done: Promise<void>;
   stop(): void;
-}
-
-/** ASCII upper case, byte by byte: a chunk may end inside a multi-byte character. */
-function upper(data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const c = data[i]!;
-    out[i] = c >= 0x61 && c <= 0x7a ? c - 0x20 : c;
-  }
-  return out;
 }
 
 export async function startSelectUpperServer(port = 0): Promise<SelectUpperServer> {
@@ -66,7 +57,7 @@ export async function startSelectUpperServer(port = 0): Promise<SelectUpperServe
           else inputs.splice(inputs.indexOf(conn), 1);
           continue;
         }
-        replies.get(conn)!.push(upper(data));
+        replies.get(conn)!.push(upperCase(data));
         if (!outputs.includes(conn)) outputs.push(conn);
       }
       for (const conn of writable) {

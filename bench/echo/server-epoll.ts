@@ -86,12 +86,18 @@ function acceptAll(): void {
   }
 }
 
+/**
+ * The next received bytes: with --peek a view of the receive queue (consumed after the echo),
+ * else what recvInto put in the reused buffer. null: would block; empty: EOF.
+ */
+function receive(socket: TcpSocket): Uint8Array | null {
+  if (peekMode) return socket.peek();
+  const n = socket.recvInto(buffer);
+  return n === null ? null : buffer.subarray(0, n);
+}
+
 /** Reads until would-block (ET), echoing each chunk. */
 function drain(conn: Connection, fd: number): void {
-  if (peekMode) {
-    drainPeek(conn, fd);
-    return;
-  }
   const socket = conn.socket;
   for (;;) {
     if (conn.pendingBytes > MAX_PENDING) {
@@ -99,49 +105,22 @@ function drain(conn: Connection, fd: number): void {
       stats.readStops++;
       return;
     }
-    let n: number | null;
+    let data: Uint8Array | null;
     try {
-      n = socket.recvInto(buffer);
+      data = receive(socket);
     } catch {
       close(conn, fd); // ECONNRESET and the like: the connection is over
       return;
     }
-    if (n === null) return;
-    if (n === 0) {
+    if (data === null) return;
+    if (data.length === 0) {
       conn.eof = true;
       if (conn.pendingBytes === 0) close(conn, fd);
       return;
     }
-    if (!echo(conn, fd, buffer.subarray(0, n))) return;
-  }
-}
-
-/** drain with peek/consume: the bytes are sent from the receive queue's own chunk. */
-function drainPeek(conn: Connection, fd: number): void {
-  const socket = conn.socket;
-  for (;;) {
-    if (conn.pendingBytes > MAX_PENDING) {
-      conn.readStopped = true;
-      stats.readStops++;
-      return;
-    }
-    let view: Uint8Array | null;
-    try {
-      view = socket.peek();
-    } catch {
-      close(conn, fd);
-      return;
-    }
-    if (view === null) return;
-    if (view.length === 0) {
-      conn.eof = true;
-      if (conn.pendingBytes === 0) close(conn, fd);
-      return;
-    }
-    const n = view.length;
-    // The view stays valid after consume: the chunk behind it is never written again.
-    if (!echo(conn, fd, view)) return;
-    socket.consume(n);
+    // A peeked view stays valid after consume: the memory behind it is never written again.
+    if (!echo(conn, fd, data)) return;
+    if (peekMode) socket.consume(data.length);
   }
 }
 

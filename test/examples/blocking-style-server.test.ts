@@ -5,7 +5,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { SELECTORS, serveBlockingStyle, upperCase, type BlockingStyleServer } from '../../examples/blocking-style-server.js';
+import { SELECTORS, serveBlockingStyle, type BlockingStyleServer } from '../../examples/blocking-style-server.js';
+import { upperCase } from '../../examples/upper-case.js';
 import { listen } from '../../src/index.js';
 import { expectTableEmptyAfterEach } from '../helpers.js';
 import { exchange, killChildrenAfterEach, runExample, upper, within } from './classic-helpers.js';

@@ -2,7 +2,8 @@
 // and the CPU figures it exists to show are measured and reported (their values depend on the
 // machine, so only their presence and consistency are checked, never a threshold).
 import { describe, expect, it } from 'vitest';
-import { formatCpuSample, serveBusyPolling, upperCase } from '../../examples/busy-polling-server.js';
+import { formatCpuSample, serveBusyPolling } from '../../examples/busy-polling-server.js';
+import { upperCase } from '../../examples/upper-case.js';
 import { listen } from '../../src/index.js';
 import { expectTableEmptyAfterEach } from '../helpers.js';
 import { exchange, killChildrenAfterEach, runExample, upper, within } from './classic-helpers.js';
