@@ -1,3 +1,4 @@
+// I/O model: multiplexed with epoll: level-triggered, edge-triggered and one-shot side by side.
 // The core at work: three socketpairs in one Epoll, one level-triggered, one edge-triggered and
 // one one-shot, and what each wait reports and why. Run: node dist/examples/epoll-modes.js
 import {
@@ -23,7 +24,7 @@ function send(pair: [Socket, Socket], text: string): void {
   pair[0].send(text);
 }
 
-console.log(`wasmux demo: one Epoll (fd ${ep.fileno()}) watching three socketpairs for EPOLLIN\n`);
+console.log(`epoll modes: one Epoll (fd ${ep.fileno()}) watching three socketpairs for EPOLLIN\n`);
 
 console.log('1. "ping" arrives on all three:');
 for (const pair of Object.values(pairs)) send(pair, 'ping');
