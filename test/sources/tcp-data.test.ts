@@ -1,15 +1,16 @@
 // Data on real loopback TCP connections: recv/send/peek/consume, wakeups, the bounded receive
 // and send buffers (backpressure both ways), half-close and close.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Epoll } from '../../src/api/epoll.js';
 import {
   EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM,
 } from '../../src/core/constants.js';
 import { read, write } from '../../src/fd/syscalls.js';
 import { SHUT_RD, SHUT_RDWR, SHUT_WR } from '../../src/sources/socket.js';
-import { setInternals } from '../../src/sources/tcp/net-internals.js';
 import { bytes, code, expectTableEmptyAfterEach, level, text } from '../helpers.js';
-import { next, pattern, receiveAtLeast, recvExactly, recvToEof, sendAll, tcpPair, until } from './tcp-helpers.js';
+import {
+  describeEachTcpPath, next, pattern, receiveAtLeast, recvExactly, recvToEof, sendAll, tcpPair, until,
+} from './tcp-helpers.js';
 
 const R = EPOLLIN | EPOLLRDNORM;
 const W = EPOLLOUT | EPOLLWRNORM;
@@ -18,21 +19,7 @@ const RSHUT = R | EPOLLRDHUP;
 
 expectTableEmptyAfterEach();
 
-// With net-internals.ts (accepted sockets read through onread, sends written straight to the fd)
-// and with its documented fallbacks ('data' events, socket.write): every test runs on both.
-describe.each([
-  ['net-internals', true],
-  ['the documented fallbacks', false],
-])('TCP, with %s', (_path, internals) => {
-  beforeAll(() => {
-    setInternals('userBufferReads', internals);
-    setInternals('directWrites', internals);
-  });
-  afterAll(() => {
-    setInternals('userBufferReads', true);
-    setInternals('directWrites', true);
-  });
-
+describeEachTcpPath('TCP', (internals) => {
   it('reads by the path under test; connect() sockets always by onread', async () => {
     const { listener, client, server } = await tcpPair();
     expect(server.readPath).toBe(internals ? 'onread' : 'data');

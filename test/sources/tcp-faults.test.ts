@@ -3,7 +3,7 @@
 // is checked to arrive once and in order.
 import { once } from 'node:events';
 import { connect as netConnect, createServer, type AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Epoll } from '../../src/api/epoll.js';
 import {
   EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM,
@@ -14,11 +14,10 @@ import { SHUT_WR } from '../../src/sources/socket.js';
 import { connect } from '../../src/sources/tcp/connect.js';
 import { listen } from '../../src/sources/tcp/listener.js';
 import { resetProbeAvailable, setResetProbe } from '../../src/sources/tcp/reset-probe.js';
-import { setInternals } from '../../src/sources/tcp/net-internals.js';
 import type { TcpSocket } from '../../src/sources/tcp/tcp-socket.js';
 import { bytes, code, expectTableEmptyAfterEach, level, text } from '../helpers.js';
 import {
-  closedPort, next, pattern, receiveAtLeast, recvToEof, sendAll, tcpPair, until,
+  closedPort, describeEachTcpPath, next, pattern, receiveAtLeast, recvToEof, sendAll, tcpPair, until,
 } from './tcp-helpers.js';
 
 const R = EPOLLIN | EPOLLRDNORM;
@@ -89,21 +88,7 @@ async function resetBeforeFirstRead(): Promise<{ listener: { close(): void }; se
   return { listener, server: listener.accept()!, data };
 }
 
-// With net-internals.ts (accepted sockets read through onread, sends written straight to the fd)
-// and with its documented fallbacks ('data' events, socket.write): every test runs on both.
-describe.each([
-  ['net-internals', true],
-  ['the documented fallbacks', false],
-])('TCP faults, with %s', (_path, internals) => {
-  beforeAll(() => {
-    setInternals('userBufferReads', internals);
-    setInternals('directWrites', internals);
-  });
-  afterAll(() => {
-    setInternals('userBufferReads', true);
-    setInternals('directWrites', true);
-  });
-
+describeEachTcpPath('TCP faults', (internals) => {
   describe('peer reset', () => {
     it('mid-transfer: the bytes received before the reset are read first, then ERR and ECONNRESET once, then EOF', async () => {
       const { listener, client, server, data, queued } = await midTransfer();

@@ -1,9 +1,11 @@
 // Helpers for the TCP tests: waiting on readiness with a deadline, connected pairs, whole reads
 // and writes. Nothing here sleeps: every wait is an Epoll wait that ends on an event or fails
 // the test at its deadline.
+import { afterAll, beforeAll, describe } from 'vitest';
 import { Epoll } from '../../src/api/epoll.js';
 import { EPOLLET, EPOLLIN, EPOLLOUT } from '../../src/core/constants.js';
 import { connect } from '../../src/sources/tcp/connect.js';
+import { setInternals } from '../../src/sources/tcp/net-internals.js';
 import { listen, type Listener } from '../../src/sources/tcp/listener.js';
 import type { TcpSocketOptions } from '../../src/sources/tcp/options.js';
 import type { TcpSocket } from '../../src/sources/tcp/tcp-socket.js';
@@ -143,3 +145,25 @@ export async function closedPort(): Promise<number> {
   listener.close();
   return port;
 }
+
+/**
+ * Runs `body` twice: with net-internals.ts (accepted sockets read through onread, sends written
+ * straight to the fd) and with its documented fallbacks ('data' events, socket.write).
+ */
+export function describeEachTcpPath(title: string, body: (internals: boolean) => void): void {
+  describe.each([
+    ['net-internals', true],
+    ['the documented fallbacks', false],
+  ])(`${title}, with %s`, (_path, internals) => {
+    beforeAll(() => {
+      setInternals('userBufferReads', internals);
+      setInternals('directWrites', internals);
+    });
+    afterAll(() => {
+      setInternals('userBufferReads', true);
+      setInternals('directWrites', true);
+    });
+    body(internals);
+  });
+}
+
