@@ -35,3 +35,4 @@ export {
 export {
   stdin, stdout, stderr, StdinReader, StdioWriter, DEFAULT_STDIO_CAPACITY, type StdinOptions, type StdoutOptions,
 } from './sources/stdio.js';
+export { runWasi, type RunWasiOptions, type RunWasiResult } from './wasi/run-wasi.js';

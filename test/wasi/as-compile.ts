@@ -1,0 +1,105 @@
+// Compiles small AssemblyScript guests written inline in the host tests, in-process with asc's
+// API (no wat2wasm here). Each guest declares the preview1 calls it uses itself.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** asc's API, loaded untyped: its declarations bring AssemblyScript's globals (a `console` without `error`) into the type check. */
+interface Asc {
+  main(args: string[], options: { stderr: { write(text: string | Uint8Array): boolean } }): Promise<{ error: Error | null }>;
+}
+const ASC_MODULE = 'assemblyscript/asc';
+const loadAsc = async (): Promise<Asc> => ((await import(ASC_MODULE)) as { default: Asc }).default;
+
+/** The preview1 imports every test guest may use, and a few helpers over static memory. */
+export const PRELUDE = `
+@external("wasi_snapshot_preview1", "fd_write") declare function fd_write(fd: u32, iovs: usize, n: u32, out: usize): u32;
+@external("wasi_snapshot_preview1", "fd_read") declare function fd_read(fd: u32, iovs: usize, n: u32, out: usize): u32;
+@external("wasi_snapshot_preview1", "fd_close") declare function fd_close(fd: u32): u32;
+@external("wasi_snapshot_preview1", "fd_seek") declare function fd_seek(fd: u32, offset: i64, whence: u32, out: usize): u32;
+@external("wasi_snapshot_preview1", "fd_fdstat_get") declare function fd_fdstat_get(fd: u32, buf: usize): u32;
+@external("wasi_snapshot_preview1", "fd_fdstat_set_flags") declare function fd_fdstat_set_flags(fd: u32, flags: u32): u32;
+@external("wasi_snapshot_preview1", "fd_prestat_get") declare function fd_prestat_get(fd: u32, buf: usize): u32;
+@external("wasi_snapshot_preview1", "fd_renumber") declare function fd_renumber(from: u32, to: u32): u32;
+@external("wasi_snapshot_preview1", "args_sizes_get") declare function args_sizes_get(argc: usize, size: usize): u32;
+@external("wasi_snapshot_preview1", "args_get") declare function args_get(argv: usize, buf: usize): u32;
+@external("wasi_snapshot_preview1", "environ_sizes_get") declare function environ_sizes_get(n: usize, size: usize): u32;
+@external("wasi_snapshot_preview1", "environ_get") declare function environ_get(env: usize, buf: usize): u32;
+@external("wasi_snapshot_preview1", "clock_time_get") declare function clock_time_get(id: u32, precision: u64, out: usize): u32;
+@external("wasi_snapshot_preview1", "poll_oneoff") declare function poll_oneoff(subs: usize, events: usize, n: u32, nevents: usize): u32;
+@external("wasi_snapshot_preview1", "proc_exit") declare function proc_exit(code: u32): void;
+@external("wasi_snapshot_preview1", "sock_accept") declare function sock_accept(fd: u32, flags: u32, fdOut: usize): u32;
+@external("wasi_snapshot_preview1", "sock_recv") declare function sock_recv(fd: u32, iovs: usize, n: u32, flags: u32, len: usize, roFlags: usize): u32;
+@external("wasi_snapshot_preview1", "sock_send") declare function sock_send(fd: u32, iovs: usize, n: u32, flags: u32, len: usize): u32;
+@external("wasi_snapshot_preview1", "sock_shutdown") declare function sock_shutdown(fd: u32, how: u32): u32;
+
+const SCRATCH = memory.data(256);
+const BUF = memory.data(65536);
+const IOV = memory.data(16);
+const OUT = memory.data(8);
+const OUT2 = memory.data(8);
+const SUBS = memory.data(48 * 40);
+const EVENTS = memory.data(32 * 40);
+const REPORT = memory.data(1024);
+let reportLen: u32 = 0;
+
+/** One iovec over [ptr, ptr + len) at IOV. */
+function iov(ptr: usize, len: u32): usize {
+  store<u32>(IOV, <u32>ptr);
+  store<u32>(IOV + 4, len);
+  return IOV;
+}
+
+/** Appends a number to the report written to stdout by flush(). */
+function rec(value: u32): void {
+  store<u8>(REPORT + reportLen, <u8>value);
+  reportLen++;
+}
+
+function flush(): void {
+  fd_write(1, iov(REPORT, reportLen), 1, OUT);
+  reportLen = 0;
+}
+
+/** A failed step: reports its errno, then exits with the step's code. */
+function check(errno: u32, code: u32): void {
+  if (errno != 0) {
+    rec(errno);
+    flush();
+    proc_exit(code);
+  }
+}
+`;
+
+export interface Compiled {
+  dir: string;
+  path(name: string): string;
+  cleanup(): Promise<void>;
+}
+
+/** Compiles `sources` (name -> AssemblyScript body, after PRELUDE) into a temp dir. */
+export async function compileGuests(sources: Record<string, string>): Promise<Compiled> {
+  const dir = await mkdtemp(join(tmpdir(), 'wasmux-as-'));
+  // Our own (empty) config: asc would otherwise read the project's asconfig.json (the core's).
+  await writeFile(join(dir, 'asconfig.json'), '{}');
+  for (const [name, body] of Object.entries(sources)) {
+    const file = join(dir, `${name}.ts`);
+    await writeFile(file, PRELUDE + body);
+    let errors = '';
+    const asc = await loadAsc();
+    const { error } = await asc.main(
+      [file, '--config', join(dir, 'asconfig.json'), '--outFile', join(dir, `${name}.wasm`), '--runtime', 'stub', '--use', 'abort=', '-O1', '--noAssert'],
+      { stderr: { write: (text) => { errors += String(text); return true; } } },
+    );
+    if (error) throw new Error(`asc ${name}: ${error.message}\n${errors}`);
+  }
+  return {
+    dir,
+    path: (name) => join(dir, `${name}.wasm`),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+export async function readText(path: string): Promise<string> {
+  return (await readFile(path)).toString('utf8');
+}
