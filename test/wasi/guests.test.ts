@@ -1,12 +1,21 @@
 // The WASI test guests (test/wasi/guests/*.ts in AssemblyScript, test/wasi/c/echo.c), built
 // into build/guests/ by scripts/build-guests.mjs (npm's pretest runs it).
 //
-// Here each guest runs against a scripted preview1 stub: a few lines of "kernel" that decode the
+// First each guest runs against a scripted preview1 stub: a few lines of "kernel" that decode the
 // guest's subscriptions by the witx layouts and answer from queued data, so the guests' own
-// logic and byte layouts are checked without any real host.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// logic and byte layouts are checked without any real host. Then they run under runWasi with
+// real sockets on 127.0.0.1 and node:net clients (and a real pipe for stdin).
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runWasi } from '../../src/index.js';
+import { within } from '../examples/classic-helpers.js';
 
 const guestPath = (name: string): string =>
   fileURLToPath(new URL(`../../build/guests/${name}.wasm`, import.meta.url));
@@ -324,5 +333,172 @@ describe('upper guest on a scripted stub', () => {
     expect(waits).toBe(5); // one wait before each of the four chunks and before EOF
     // A line goes out when its newline comes in, not at EOF; non-ASCII bytes pass unchanged.
     expect(seenAtRead).toEqual(['', '', 'HELLO, WASI\n', 'HELLO, WASI\nWORLD é\n', 'HELLO, WASI\nWORLD é\n']);
+  });
+});
+
+// --- under runWasi: real TCP on 127.0.0.1, node:net clients ----------------------------------
+
+/** A node:net client on 127.0.0.1:port: `read(n)` resolves with its next n received bytes,
+ * `end()` half-closes and resolves with what came after the last read, at the server's FIN. */
+async function client(port: number): Promise<{ write(data: string | Buffer): void; read(n: number): Promise<Buffer>; end(): Promise<Buffer> }> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  let received = Buffer.alloc(0);
+  let wake = (): void => {};
+  let ended = false;
+  let failure: Error | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    received = Buffer.concat([received, chunk]);
+    wake();
+  });
+  socket.on('end', () => {
+    ended = true;
+    wake();
+  });
+  socket.on('error', (error) => {
+    failure = error;
+    wake();
+  });
+  await within(new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject)), `connect to ${port}`);
+  /** Resolves once `done()` holds, re-checking at each event of the socket. */
+  const until = (what: string, done: () => boolean): Promise<void> => within(new Promise<void>((resolve, reject) => {
+    const check = (): void => {
+      if (failure) reject(failure);
+      else if (done()) resolve();
+      else if (ended) reject(new Error(`${what}: the server closed first (${received.length} bytes buffered)`));
+    };
+    wake = check;
+    check();
+  }), what);
+  return {
+    write: (data) => socket.write(data),
+    async read(n) {
+      await until(`read ${n} bytes`, () => received.length >= n);
+      const head = received.subarray(0, n);
+      received = received.subarray(n);
+      return head;
+    },
+    async end() {
+      socket.end();
+      await until('the server FIN', () => ended);
+      socket.destroy();
+      return received;
+    },
+  };
+}
+
+/** Runs a guest with one listener on 127.0.0.1 (port 0); resolves once it listens. */
+async function startGuest(name: string, args: string[]) {
+  const outPath = join(await mkdtemp(join(tmpdir(), 'wasmux-guest-')), 'out');
+  const outFd = openSync(outPath, 'w');
+  let port!: (n: number) => void;
+  const listening = new Promise<number>((resolve) => (port = resolve));
+  const run = runWasi(guestPath(name), {
+    args, listen: [{ host: '127.0.0.1', port: 0 }], stdout: outFd, stderr: outFd,
+    onListening: (addresses) => port(addresses[0].port),
+  });
+  // The run failing before it listens must fail the test, not leave it waiting.
+  const started = await within(Promise.race([listening, run.then(() => -1)]), `${name} listening`);
+  expect(started).toBeGreaterThan(0);
+  return {
+    port: started,
+    /** The exit code and everything the guest wrote to stdout and stderr. */
+    async finish(): Promise<{ exitCode: number; output: string }> {
+      try {
+        const { exitCode } = await within(run, `${name} exiting`);
+        return { exitCode, output: readFileSync(outPath, 'utf8') };
+      } finally {
+        closeSync(outFd);
+        await rm(dirname(outPath), { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+describe.each(echoGuests)('$name guest under runWasi', ({ name, skip }) => {
+  const title = (t: string): string => (name === 'echo-c' ? needsC(t) : t);
+
+  it.skipIf(skip)(title('serves several open connections at once, then exits 0 after the N-th closes'), async () => {
+    const guest = await startGuest(name, [name, '4', '10000']);
+    const clients = await Promise.all([0, 1, 2, 3].map(() => client(guest.port)));
+    // Every client writes before any reply is awaited: one poll_oneoff sees several ready.
+    for (let round = 0; round < 3; round++) {
+      const lines = clients.map((_, i) => `round ${round} from client ${i}\n`);
+      clients.forEach((c, i) => c.write(lines[i]));
+      const replies = await Promise.all(clients.map((c, i) => c.read(Buffer.byteLength(lines[i]))));
+      expect(replies.map(String)).toEqual(lines);
+    }
+    // Our FIN, then the guest's: nothing extra came back on any connection.
+    for (const rest of await Promise.all(clients.map((c) => c.end()))) expect(rest.length).toBe(0);
+    expect(await guest.finish()).toEqual({ exitCode: 0, output: '' });
+  });
+
+  it.skipIf(skip)(title('echoes 4 MiB on one connection intact (the send path waits for room)'), async () => {
+    const guest = await startGuest(name, [name, '1', '10000']);
+    const payload = Buffer.alloc(4 << 20);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 2654435761) >>> 24;
+    const c = await client(guest.port);
+    c.write(payload);
+    const echoed = await c.read(payload.length);
+    expect(echoed.equals(payload)).toBe(true);
+    expect((await c.end()).length).toBe(0);
+    expect(await guest.finish()).toEqual({ exitCode: 0, output: '' });
+  });
+
+  it.skipIf(skip)(title('with no client, its clock subscription ends it: exit 3 after the idle time, not before'), async () => {
+    const started = performance.now();
+    const guest = await startGuest(name, [name, '1', '300']);
+    const { exitCode, output } = await guest.finish();
+    expect(exitCode).toBe(3);
+    expect(output).toMatch(/idle for 300 ms, 0 of 1 connections closed/);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+  });
+});
+
+describe('upper guest under runWasi', () => {
+  // stdin must be a stream that stays open between lines, so the guest runs in a child Node
+  // process whose fd 0 and 1 are pipes (runWasi's default stdio), from the built dist/.
+  const dist = fileURLToPath(new URL('../../dist/src/index.js', import.meta.url));
+
+  it('answers each line as it comes, blocking in poll_oneoff on stdin in between, and exits 0 at EOF', async () => {
+    if (!existsSync(dist)) throw new Error(`${dist} is missing: run npm run build`);
+    const dir = await mkdtemp(join(tmpdir(), 'wasmux-upper-'));
+    const script = join(dir, 'run-upper.mjs');
+    writeFileSync(script, `import { runWasi } from ${JSON.stringify(pathToFileURL(dist).href)};
+      process.exitCode = (await runWasi(process.argv[2], { args: ['upper'] })).exitCode;\n`);
+    const child = spawn(process.execPath, [script, guestPath('upper')]);
+    let stdout = '';
+    let stderr = '';
+    let wake = (): void => {};
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      wake();
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+      resolve(code);
+      wake();
+    }));
+    const stdoutIs = (expected: string): Promise<void> => within(new Promise<void>((resolve, reject) => {
+      wake = () => {
+        if (stdout === expected) resolve();
+        else if (child.exitCode !== null || !expected.startsWith(stdout)) {
+          reject(new Error(`stdout ${JSON.stringify(stdout)}, waiting for ${JSON.stringify(expected)}; stderr ${stderr}`));
+        }
+      };
+      wake();
+    }), `stdout ${JSON.stringify(expected)}`);
+    try {
+      child.stdin.write('hello, wasi\n');
+      await stdoutIs('HELLO, WASI\n');
+      // Only now the next line: the guest was waiting on an open, empty stdin meanwhile.
+      child.stdin.write('second Line\nand a ');
+      await stdoutIs('HELLO, WASI\nSECOND LINE\n');
+      child.stdin.end('tail');
+      await stdoutIs('HELLO, WASI\nSECOND LINE\nAND A TAIL');
+      expect(await within(exited, 'the child exiting')).toBe(0);
+    } finally {
+      child.kill();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
