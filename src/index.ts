@@ -36,3 +36,4 @@ export {
   stdin, stdout, stderr, StdinReader, StdioWriter, DEFAULT_STDIO_CAPACITY, type StdinOptions, type StdoutOptions,
 } from './sources/stdio.js';
 export { runWasi, type RunWasiOptions, type RunWasiResult } from './wasi/run-wasi.js';
+export { parseRunArgs, runCommand, RunUsageError, RUN_USAGE, type RunCommand } from './wasi/cli-run.js';
