@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 
 type OptionConfig = { type: 'string' };
 import { SELECTORS, startSelectorsEchoServer, type SelectorName } from '../../examples/selectors-echo-server.js';
+import { runCommand } from '../wasi/cli-run.js';
 import { runDemo } from './demo.js';
 
 const USAGE = `usage: wasmux <command> [options]
@@ -13,6 +14,8 @@ commands:
           [--port 8088] [--connections 100] [--duration 3] [--selector epoll|poll|select]
   serve   run the selectors echo server until Ctrl-C (try it with: nc 127.0.0.1 8088)
           [--port 8088] [--selector epoll|poll|select]
+  run     run a WASI preview1 guest with real TCP listeners, preopened as fds 3, 4, ...
+          guest.wasm [--listen host:port]... [--dir host[:guest]]... [--env K=V]... [-- args...]
   help    show this text
 `;
 
@@ -38,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
+  // run has a command line of its own (repeated flags, the guest's args after --).
+  if (command === 'run') return runCommand(rest);
   const text: OptionConfig = { type: 'string' };
   const options: Record<string, OptionConfig> = command === 'demo'
     ? { port: text, selector: text, connections: text, duration: text }

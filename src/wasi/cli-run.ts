@@ -94,6 +94,11 @@ export async function runCommand(argv: readonly string[], stderr: NodeJS.Writabl
       env: command.env,
       preopens: command.preopens,
       listen: command.listen,
+      // Say where the listeners are (a port 0 was chosen by the system), on stderr so that the
+      // guest's stdout stays its own.
+      onListening: (addresses) => {
+        for (const [i, a] of addresses.entries()) stderr.write(`wasmux run: fd ${3 + i} listens on ${a.address}:${a.port}\n`);
+      },
     });
     return exitCode;
   } catch (error) {

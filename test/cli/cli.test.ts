@@ -51,17 +51,35 @@ describe('wasmux CLI', () => {
     expect(stdout).toContain('served 1 connections, 14 bytes echoed');
   }, 30_000);
 
+  it('run: a WASI guest serves a real client on the listener it was given, then exits with its code', async () => {
+    const guest = fileURLToPath(new URL('../../build/guests/echo.wasm', import.meta.url));
+    const child = start(['run', guest, '--listen', '127.0.0.1:0', '--', '1', '20000']);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    while (!/fd 3 listens on 127\.0\.0\.1:(\d+)/.test(stderr)) await once(child.stderr, 'data');
+    const port = Number(/fd 3 listens on 127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.end('through the guest\n');
+    const parts: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => parts.push(chunk));
+    await once(socket, 'close');
+    expect(Buffer.concat(parts).toString()).toBe('through the guest\n');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0); // the echo guest exits 0 once its one connection has closed
+  }, 30_000);
+
   it.each([
     [['serve', '--bogus']],
     [['demo', '--port', '70000']],
     [['demo', '--selector', 'kqueue']],
     [['demo', '--connections', '0']],
     [['frobnicate']],
+    [['run']],
     [[]],
   ])('bad command line %j: usage on stderr, exit code 2', async (args) => {
     const { code, stdout, stderr } = await run(args);
     expect(code).toBe(2);
-    expect(stdout + stderr).toContain('usage: wasmux <command>');
+    expect(stdout + stderr).toMatch(/usage: wasmux (<command>|run guest.wasm)/);
   });
 
   it('help: usage on stdout, exit code 0', async () => {
