@@ -48,6 +48,8 @@ let sumLatencyUs = 0;
 
 let phase: 'connect' | 'warmup' | 'measure' | 'drain' = 'connect';
 let measured = 0;
+/** Every completed round trip, warm-up and drain included (bench/wasi divides the server's wakes by it). */
+let echoes = 0;
 let measureStart = 0;
 let measureEnd = 0;
 let cpuStart: NodeJS.CpuUsage | undefined;
@@ -112,6 +114,7 @@ class Connection {
   onEcho(): void {
     const now = performance.now();
     this.busy = false;
+    echoes++;
     if (phase === 'measure') {
       const us = (now - this.sentAt) * 1000;
       histogram[us < BUCKETS ? Math.floor(us) : BUCKETS]!++;
@@ -180,6 +183,7 @@ function report(): void {
     durationS: windowS,
     warmupS: warmupMs / 1000,
     messages: measured,
+    echoes,
     messagesPerS: measured / windowS,
     mibPerS: (measured * size) / windowS / 1048576,
     latencyUs: {
