@@ -38,6 +38,8 @@ export class SocketHost {
   #stopped = false;
   /** Cross-thread wakes that reached a sleeping guest (Atomics.notify counts). */
   wakes = 0;
+  /** Something a guest may be waiting for changed since the last wake. */
+  #changed = false;
 
   constructor(state: SharedState, listeners: readonly Listener[]) {
     this.#state = state;
@@ -74,7 +76,15 @@ export class SocketHost {
     }
   }
 
+  /**
+   * Wakes a sleeping guest, but only if something it can wait for has changed since the last
+   * wake (#changed): received bytes, a flag or error, a listener's queue, or room in a TX ring
+   * that was full. A guest's own 'tx' message usually changes nothing it waits for, and waking it
+   * for that would cost a thread switch per message for nothing.
+   */
   #wake(): void {
+    if (!this.#changed) return;
+    this.#changed = false;
     if (this.#state.wake() > 0) this.wakes++;
   }
 
@@ -107,6 +117,7 @@ export class SocketHost {
     const entry = this.#slots[slot];
     if (entry?.listener) {
       this.#state.store(slot, S_PENDING, entry.listener.closed ? 0 : entry.listener.pending);
+      this.#changed = true;
     } else if (entry?.socket) {
       this.#fillRx(slot, entry.socket);
       this.#drainTx(slot, entry);
@@ -126,6 +137,7 @@ export class SocketHost {
       return -wasiErrno(error instanceof PosixError ? error.code : undefined);
     } finally {
       this.#state.store(slot, S_PENDING, listener.pending);
+      this.#changed = true;
     }
     if (socket === null) return -EAGAIN;
     const entry: SlotEntry = { socket, closing: false, shutWrPending: false };
@@ -157,6 +169,7 @@ export class SocketHost {
     if (how & SD_WR) {
       entry.shutWrPending = true;
       Atomics.or(state.i32, state.word(slot, S_FLAGS), F_TX_DONE);
+      this.#changed = true;
     }
     this.#fillRx(slot, socket);
     this.#drainTx(slot, entry);
@@ -205,9 +218,11 @@ export class SocketHost {
         if (n === null) return;
         if (n === 0) {
           Atomics.or(state.i32, state.word(slot, S_FLAGS), F_RX_DONE);
+          this.#changed = true;
           return;
         }
         state.commit(slot, false, n);
+        this.#changed = true;
         // Read again even after a short read: only a read tells the EOF that follows the data.
         if (n < view.length) break;
       }
@@ -230,7 +245,7 @@ export class SocketHost {
         return;
       }
       if (socket.closed || socket.error !== null && (state.load(slot, S_FLAGS) & F_TX_DONE) !== 0) {
-        for (const view of views) state.discard(slot, true, view.length);
+        for (const view of views) this.#discardTx(slot, view.length);
         continue;
       }
       for (const view of views) {
@@ -239,13 +254,24 @@ export class SocketHost {
           n = socket.send(view);
         } catch (error) {
           this.#fail(slot, error);
-          state.discard(slot, true, state.used(slot, true));
+          this.#discardTx(slot, state.used(slot, true));
           break;
         }
-        state.discard(slot, true, n);
+        this.#discardTx(slot, n);
         if (n < view.length) return; // the send buffer is full: EPOLLOUT brings us back
       }
     }
+  }
+
+  /**
+   * Frees n bytes of a TX ring. Room in a full ring is news for a guest that found it full and
+   * sleeps (the guest sleeps only after seeing it full, and nobody else empties it, so it is
+   * still full at our next discard); room in a ring that was not full is not.
+   */
+  #discardTx(slot: number, n: number): void {
+    const state = this.#state;
+    if (n > 0 && state.used(slot, true) === state.ringBytes) this.#changed = true;
+    state.discard(slot, true, n);
   }
 
   #finishTx(slot: number, entry: SlotEntry): void {
@@ -271,6 +297,7 @@ export class SocketHost {
     const code = error instanceof PosixError ? error.code : undefined;
     if (code !== 'EPIPE') Atomics.compareExchange(state.i32, state.word(slot, S_ERROR), 0, wasiErrno(code));
     Atomics.or(state.i32, state.word(slot, S_FLAGS), F_RX_DONE | F_TX_DONE);
+    this.#changed = true;
   }
 
   /** Closes everything (the guest has exited). */
