@@ -30,6 +30,26 @@ export class GuestContext {
     readonly port: MessagePort,
   ) {}
 
+  /** Fd 0 read through a mirrored RX ring once poll_oneoff has watched it; null: not possible. */
+  #stdin: SocketFd | null | undefined;
+
+  /**
+   * The guest's stdin as a readable ring, asking the main thread to start mirroring it the first
+   * time: null when it cannot be mirrored (a host stdin other than the process's own).
+   */
+  mirroredStdin(): SocketFd | null {
+    if (this.#stdin === undefined) {
+      const slot = this.request({ op: 'stdin' });
+      this.#stdin = slot >= 0 ? { slot, listener: false, nonblock: false } : null;
+    }
+    return this.#stdin;
+  }
+
+  /** The stdin ring if mirroring has started (reads then go through it, never to node:wasi). */
+  stdinIfMirrored(): SocketFd | undefined {
+    return this.#stdin ?? undefined;
+  }
+
   /** The socket behind guest fd `fd`, or undefined for node:wasi's fds. */
   socket(fd: number): SocketFd | undefined {
     return this.sockets.get(fd >>> 0);

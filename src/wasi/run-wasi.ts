@@ -73,7 +73,7 @@ export async function runWasi(wasm: string | WebAssembly.Module, options: RunWas
       listeners.forEach((_, i) => preopens.push([`/.wasmux-listener-${i}`, hiddenDir!]));
     }
     preopens.push(...Object.entries(options.preopens ?? {}));
-    host = new SocketHost(state, listeners);
+    host = new SocketHost(state, listeners, options.stdin ?? 0);
     options.onListening?.(listeners.map((l) => l.address()));
     const data: GuestWorkerData = {
       module,

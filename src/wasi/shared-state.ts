@@ -43,7 +43,9 @@ export type GuestMessage =
   | { op: 'tx' | 'rx'; slot: number }
   | { op: 'accept'; slot: number }
   | { op: 'shutdown'; slot: number; how: number }
-  | { op: 'close'; slot: number };
+  | { op: 'close'; slot: number }
+  /** Mirror the host's stdin into a slot's RX ring from now on: answered with the slot or -errno. */
+  | { op: 'stdin' };
 
 export interface SharedLayout {
   slots: number;

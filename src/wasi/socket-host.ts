@@ -5,7 +5,7 @@ import { PosixError } from '../errors.js';
 import { SHUT_RD, SHUT_WR } from '../sources/socket.js';
 import type { Listener } from '../sources/tcp/listener.js';
 import type { TcpSocket } from '../sources/tcp/tcp-socket.js';
-import { EAGAIN, EBADF, EMFILE, ENOTCONN, wasiErrno } from './errno.js';
+import { EAGAIN, EBADF, EIO, EMFILE, ENOTCONN, ENOTSUP, wasiErrno } from './errno.js';
 import {
   F_RX_DONE, F_TX_DONE, KIND_FREE, KIND_LISTENER, KIND_STREAM, RESPONSE, RESULT, S_ERROR, S_FLAGS, S_PENDING,
   S_RX_WANT, S_TX_WANT, type GuestMessage, type SharedState,
@@ -15,9 +15,22 @@ import {
 const SD_RD = 1;
 const SD_WR = 2;
 
+/** The process's stdin as the guest's fd 0 sees it through a slot's RX ring. */
+interface MirroredStdin {
+  stream: NodeJS.ReadStream;
+  /** Chunks not yet in the ring (it was full). */
+  queue: Buffer[];
+  ended?: boolean;
+  onData: (chunk: Buffer) => void;
+  onEnd: () => void;
+  onError: () => void;
+}
+
 interface SlotEntry {
   listener?: Listener;
   socket?: TcpSocket;
+  /** The host's stdin, mirrored into the slot's RX ring (see attachStdin). */
+  stdin?: MirroredStdin;
   /** The guest closed it: closed for real once TX is drained. */
   closing: boolean;
   /** The guest asked for SHUT_WR: sent once TX is drained. */
@@ -40,9 +53,12 @@ export class SocketHost {
   wakes = 0;
   /** Something a guest may be waiting for changed since the last wake. */
   #changed = false;
+  /** The host fd the guest's stdin is (only 0, the process's own, can be mirrored). */
+  readonly #stdinFd: number;
 
-  constructor(state: SharedState, listeners: readonly Listener[]) {
+  constructor(state: SharedState, listeners: readonly Listener[], stdinFd = 0) {
     this.#state = state;
+    this.#stdinFd = stdinFd;
     this.#slots = new Array<SlotEntry | undefined>(state.slots);
     this.#respond = (value) => {
       Atomics.store(state.i32, RESULT, value);
@@ -91,13 +107,17 @@ export class SocketHost {
   /** A message from the guest. */
   onMessage(message: GuestMessage): void {
     if (this.#stopped) return;
-    const entry = this.#slots[message.slot];
+    const entry = 'slot' in message ? this.#slots[message.slot] : undefined;
     switch (message.op) {
       case 'tx':
         if (entry?.socket) this.#drainTx(message.slot, entry);
         break;
       case 'rx':
         if (entry?.socket) this.#fillRx(message.slot, entry.socket);
+        else if (entry?.stdin) this.#fillStdin(message.slot, entry.stdin);
+        break;
+      case 'stdin':
+        this.#respond(this.#attachStdin());
         break;
       case 'accept':
         this.#respond(this.#accept(message.slot));
@@ -300,11 +320,89 @@ export class SocketHost {
     this.#changed = true;
   }
 
+  /**
+   * Starts mirroring the host's stdin into a free slot's RX ring, so that the guest's poll_oneoff
+   * sees fd 0 readable only when there is data or EOF (node:wasi's fd 0 is a blocking read with
+   * no readiness). Only the process's own stdin (fd 0) can be mirrored: its stream is the one
+   * Node reads without blocking a thread for pipes and terminals alike.
+   */
+  #attachStdin(): number {
+    if (this.#stdinFd !== 0) return -ENOTSUP;
+    const existing = this.#slots.findIndex((entry) => entry?.stdin !== undefined);
+    if (existing >= 0) return existing;
+    const slot = this.#freeSlot();
+    if (slot < 0) return -EMFILE;
+    const stream = process.stdin;
+    const mirror: MirroredStdin = { stream, queue: [], onData: () => {}, onEnd: () => {}, onError: () => {} };
+    mirror.onData = (chunk: Buffer) => {
+      mirror.queue.push(chunk);
+      this.#fillStdin(slot, mirror);
+      this.#wake();
+    };
+    mirror.onEnd = () => {
+      mirror.ended = true;
+      this.#fillStdin(slot, mirror);
+      this.#wake();
+    };
+    mirror.onError = () => {
+      Atomics.compareExchange(this.#state.i32, this.#state.word(slot, S_ERROR), 0, EIO);
+      Atomics.or(this.#state.i32, this.#state.word(slot, S_FLAGS), F_RX_DONE);
+      this.#changed = true;
+      this.#wake();
+    };
+    this.#slots[slot] = { stdin: mirror, closing: false, shutWrPending: false };
+    this.#state.resetSlot(slot, KIND_STREAM);
+    stream.on('data', mirror.onData);
+    stream.on('end', mirror.onEnd);
+    stream.on('error', mirror.onError);
+    stream.resume();
+    return slot;
+  }
+
+  /** Moves queued stdin chunks into the slot's RX ring; pauses stdin while the ring is full. */
+  #fillStdin(slot: number, mirror: MirroredStdin): void {
+    const state = this.#state;
+    while (mirror.queue.length > 0) {
+      const views = state.freeViews(slot, false);
+      if (views.length === 0) {
+        state.store(slot, S_RX_WANT, 1); // the guest sends 'rx' once it has made room
+        if (state.used(slot, false) === state.ringBytes) {
+          mirror.stream.pause();
+          return;
+        }
+        Atomics.store(state.i32, state.word(slot, S_RX_WANT), 0);
+        continue;
+      }
+      for (const view of views) {
+        const head = mirror.queue[0];
+        if (head === undefined) break;
+        const n = Math.min(view.length, head.length);
+        view.set(head.subarray(0, n));
+        state.commit(slot, false, n);
+        this.#changed = true;
+        if (n === head.length) mirror.queue.shift();
+        else mirror.queue[0] = head.subarray(n);
+      }
+    }
+    if (mirror.ended) {
+      Atomics.or(state.i32, state.word(slot, S_FLAGS), F_RX_DONE);
+      this.#changed = true;
+    } else {
+      mirror.stream.resume();
+    }
+  }
+
   /** Closes everything (the guest has exited). */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const entry of this.#slots) {
+      const mirror = entry?.stdin;
+      if (mirror) {
+        // Leave stdin to the rest of the program, paused, so that it does not keep Node running.
+        mirror.stream.off('data', mirror.onData).off('end', mirror.onEnd).off('error', mirror.onError);
+        mirror.stream.pause();
+      }
       entry?.listener?.close();
       entry?.socket?.close();
     }

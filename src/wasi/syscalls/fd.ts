@@ -19,7 +19,8 @@ export const STREAM_RIGHTS = R_FD_READ | R_FD_WRITE | R_FD_FDSTAT_SET_FLAGS | R_
 export const LISTENER_RIGHTS = R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE | R_SOCK_ACCEPT;
 
 export function fdRead(ctx: GuestContext, fd: number, iovs: number, iovsLen: number, nread: number): number {
-  const socket = ctx.socket(fd);
+  // Fd 0 goes through its ring once poll_oneoff has started mirroring it (see SocketHost).
+  const socket = ctx.socket(fd) ?? (fd === 0 ? ctx.stdinIfMirrored() : undefined);
   if (socket === undefined) return ctx.raw['fd_read']!(fd as never, iovs as never, iovsLen as never, nread as never);
   const bufs = ctx.memory.iovecs(iovs, iovsLen);
   ctx.memory.check(nread, 4);

@@ -1,5 +1,5 @@
 import { EBADF, EINVAL, SUCCESS, WasiErrno } from '../errno.js';
-import { nodeFdOpen, type GuestContext } from '../guest-context.js';
+import { nodeFdOpen, type GuestContext, type SocketFd } from '../guest-context.js';
 import { F_RX_DONE, F_TX_DONE, S_ERROR, S_FLAGS, S_PENDING } from '../shared-state.js';
 
 /** eventtype */
@@ -103,12 +103,21 @@ export function pollOneoff(ctx: GuestContext, inPtr: number, outPtr: number, nsu
   }
 }
 
+/**
+ * Stdin is readable when the host's stdin has data or EOF: its bytes go through a ring that the
+ * main thread fills, started the first time the guest polls fd 0 for reading (undefined: fd 0 is
+ * closed, or the host's stdin cannot be mirrored; node:wasi's answer then stands).
+ */
+function stdinRing(ctx: GuestContext): SocketFd | undefined {
+  return ctx.stdinIfMirrored() ?? (nodeFdOpen(ctx, 0) ? ctx.mirroredStdin() ?? undefined : undefined);
+}
+
 /** One fd subscription's state now: null if not ready. */
 function fdReadiness(ctx: GuestContext, fd: number, read: boolean): Ready | null {
-  const socket = ctx.socket(fd);
+  const socket = ctx.socket(fd) ?? (fd === 0 && read ? stdinRing(ctx) : undefined);
   if (socket === undefined) {
-    // node:wasi's fds (stdio, files): reported ready, as regular files always are; a read or
-    // write on a pipe or terminal may then block the guest (docs/wasi.md).
+    // node:wasi's other fds (stdout, stderr, files): reported ready, as regular files always are;
+    // a write to a full pipe or terminal may then block the guest (docs/wasi.md).
     return { error: nodeFdOpen(ctx, fd) ? SUCCESS : EBADF, nbytes: 0, flags: 0 };
   }
   const { state } = ctx;
