@@ -54,6 +54,7 @@ const CASES: Array<[string, string, number]> = [
   ['sock_send with an siflag', 'sock_send(conn, iov(BUF, 1), 1, 1, OUT)', 28],
   // Blocking from here: the bytes may still be on their way into the ring.
   ['sock_recv PEEK 3 bytes (blocking)', 'fd_fdstat_set_flags(conn, 0) + recvCount(3, 1)', 3],
+  ['sock_recv PEEK|WAITALL 6 bytes: waits until all 6 are there', 'recvCount(6, 3)', 6],
   ['sock_recv WAITALL 6 bytes', 'recvCount(6, 2)', 6],
   ['... they are the peeked ones and the rest', 'load<u8>(BUF) + load<u8>(BUF + 5) - 2 * 97', 5],
   ['... and ro_flags is 0 (a stream never truncates)', 'load<u16>(OUT2)', 0],

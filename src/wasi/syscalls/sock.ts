@@ -41,13 +41,18 @@ export function recvStream(ctx: GuestContext, socket: SocketFd, bufs: Uint8Array
   const slot = socket.slot;
   const total = bufs.reduce((sum, b) => sum + b.length, 0);
   const peek = (flags & RECV_PEEK) !== 0;
-  const waitall = (flags & RECV_WAITALL) !== 0 && !peek;
+  const waitall = (flags & RECV_WAITALL) !== 0;
   let got = 0;
   if (total === 0) return 0;
   for (;;) {
     const seen = ctx.wakeCount();
     const used = state.used(slot, false);
-    if (used > 0) {
+    // PEEK with WAITALL consumes nothing, so it waits until all `total` bytes are there at once
+    // (or EOF or an error ends the wait), as recv(2) with MSG_PEEK | MSG_WAITALL does; a request
+    // larger than the ring could never be met, so it gets what there is.
+    const peekMore = peek && waitall && used < total && total <= state.ringBytes && !socket.nonblock
+      && (state.load(slot, S_FLAGS) & F_RX_DONE) === 0 && state.load(slot, S_ERROR) === 0;
+    if (used > 0 && !peekMore) {
       const copied = Math.min(used, total - got);
       scatter(state.usedViews(slot, false), bufs, got, copied);
       if (peek) return copied;
