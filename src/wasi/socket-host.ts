@@ -206,6 +206,9 @@ export class SocketHost {
       return;
     }
     entry.closing = true;
+    // Received bytes the guest never read make the close a reset, as Linux's tcp_close does; the
+    // TcpSocket only sees the bytes it still holds, not those already copied into the ring.
+    if (entry.socket && this.#state.used(slot, false) > 0) entry.socket.setLinger(true, 0);
     this.#drainTx(slot, entry);
   }
 

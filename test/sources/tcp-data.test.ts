@@ -256,5 +256,20 @@ describeEachTcpPath('TCP', (internals) => {
       for (const s of [client, listener]) s.close();
     });
 
+    it('setLinger(true, 0) makes close abortive: the peer gets ECONNRESET though nothing was unread', async () => {
+      const { listener, client, server } = await tcpPair();
+      server.setLinger(true, 0);
+      expect(code(() => server.setLinger(true, 5))).toBe('EINVAL');
+      server.close();
+      expect(await until(client, EPOLLERR)).toBe(EPOLLERR | EPOLLHUP);
+      expect(code(() => client.recv(10))).toBe('ECONNRESET');
+      // setLinger(false) restores the graceful close: FIN, read as EOF.
+      const pair = await tcpPair();
+      pair.server.setLinger(true, 0);
+      pair.server.setLinger(false);
+      pair.server.close();
+      expect(await recvToEof(pair.client)).toEqual(new Uint8Array(0));
+      for (const s of [client, listener, pair.client, pair.listener]) s.close();
+    });
   });
 });

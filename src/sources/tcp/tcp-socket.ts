@@ -90,6 +90,8 @@ export class TcpSocket extends Descriptor {
   #sendFull = false;
   /** Taking Node's buffered chunks by hand after an error: ignore 'data' meanwhile. */
   #salvaging = false;
+  /** SO_LINGER with a time of 0: close() resets the connection. */
+  #abortiveClose = false;
   /** The turn of our last send (write-batch.ts): a second send in one turn corks. */
   #sendTurn = -1;
   #local: SocketAddress | null = null;
@@ -313,6 +315,18 @@ export class TcpSocket extends Descriptor {
     this.#socket.setKeepAlive(enable, initialDelayMs);
   }
 
+  /**
+   * SO_LINGER. `setLinger(true, 0)` makes close() abortive, as on Linux: the connection is reset
+   * (RST) and whatever is still unsent is dropped. `setLinger(false)` restores the graceful close
+   * (flush, then FIN, in the background). A positive linger time would make close() wait, which a
+   * non-blocking close cannot do: EINVAL.
+   */
+  setLinger(enable: boolean, seconds = 0): void {
+    this.openFd('setLinger');
+    if (enable && seconds !== 0) throw new PosixError('EINVAL', `only a linger time of 0 (an abortive close) is supported, got ${String(seconds)}`);
+    this.#abortiveClose = enable;
+  }
+
   /** Alias of recv (read(2) on a socket). */
   override read(n: number): Uint8Array | null {
     return this.recv(n);
@@ -324,9 +338,10 @@ export class TcpSocket extends Descriptor {
   }
 
   /**
-   * Like Linux's tcp_close: with received bytes still unread the connection is reset (RST, and
-   * whatever we had not sent is dropped); otherwise what was sent is flushed and a FIN follows,
-   * in the background (SO_LINGER off). A connection still being made is abandoned.
+   * Like Linux's tcp_close: with received bytes still unread, or after setLinger(true, 0), the
+   * connection is reset (RST, and whatever we had not sent is dropped); otherwise what was sent is
+   * flushed and a FIN follows, in the background (SO_LINGER off). A connection still being made is
+   * abandoned.
    */
   protected override onClose(): void {
     const socket = this.#socket;
@@ -335,7 +350,7 @@ export class TcpSocket extends Descriptor {
     if (socket.destroyed) return;
     if (this.#connecting) {
       socket.destroy();
-    } else if (unread) {
+    } else if (unread || this.#abortiveClose) {
       socket.resetAndDestroy();
     } else {
       socket.pause(); // what arrives from now on stays in the kernel, which resets it at the end
