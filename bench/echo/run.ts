@@ -16,13 +16,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { replaceSection } from '../report.js';
+import {
+  cpuPerMessage, fmtInt, fmtPct, fmtSize, fmtUs, hasTaskset, killChildrenOnExit, pick, pinned, readyPort, root,
+  runLoad, stopServer, track, type LoadResult,
+} from './harness.js';
 import { summarize } from './profile.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const resultsPath = join(root, 'bench/RESULTS.md');
 
 const { values } = parseArgs({
@@ -53,49 +56,12 @@ for (const [name, n] of [['connections', connections], ['rounds', rounds]] as co
 if (!(durationS > 0) || !(warmupS >= 0)) usage('--duration must be > 0 and --warmup >= 0');
 if (sizes.some((size) => !Number.isSafeInteger(size) || size <= 0)) usage('--sizes must be positive integers');
 
-// ---------------------------------------------------------------------------------------------
-// Child processes: every one is killed when the runner ends, however it ends. Servers also watch
-// their stdin pipe (they exit when it closes) and have their own --timeout; the load generator
-// has a hard stop of its own.
-
-const children = new Set<ChildProcess>();
-
-function killAll(): void {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-}
-process.on('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    console.error(`\nbench:echo: ${signal}, stopping the servers and the load generator`);
-    killAll();
-    process.exit(130);
-  });
-}
-process.on('uncaughtException', (error) => {
-  console.error(error);
-  killAll();
-  process.exit(1);
-});
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => child.once('exit', () => done()));
-}
+// Every child process is killed when the runner ends, however it ends (bench/echo/harness.ts).
+killChildrenOnExit('bench:echo');
 
 // ---------------------------------------------------------------------------------------------
 // The machine.
 
-const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
-  && spawnSync('taskset', ['-c', '1', 'true']).status === 0;
-const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const python = findPython();
 const epollServer = join(root, 'dist/bench/echo/server-epoll.js');
 const tcpApi = await hasTcpApi();
@@ -154,28 +120,9 @@ if (profileMode && servers.some((server) => server.key === 'python')) usage('--p
 // ---------------------------------------------------------------------------------------------
 // One case: start the server on core 0, run the load generator on core 1, stop the server.
 
-interface LoadResult {
-  connections: number;
-  size: number;
-  durationS: number;
-  messages: number;
-  messagesPerS: number;
-  mibPerS: number;
-  latencyUs: { mean: number; p50: number; p90: number; p99: number; p999: number; max: number };
-  loadgenCpu: number;
-  loadgenUserCpu: number;
-  serverCpu: number | null;
-  serverUserCpu: number | null;
-  error?: string;
-}
-
 interface CaseResult extends LoadResult {
   server: ServerDef;
   load1: number;
-}
-
-function pinned(core: number, command: string[]): string[] {
-  return hasTaskset ? ['taskset', '-c', String(core), ...command] : command;
 }
 
 async function startServer(server: ServerDef, nodeFlags: string[] = []): Promise<{ child: ChildProcess; port: number }> {
@@ -186,72 +133,14 @@ async function startServer(server: ServerDef, nodeFlags: string[] = []): Promise
     stdio: ['pipe', 'pipe', 'inherit'],
     cwd: root,
   }));
-  return new Promise((resolvePort, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${server.label}: no "ready <port>" within 15 s`));
-    }, 15_000);
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      out += chunk;
-      const match = /^ready (\d+)$/m.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        child.stdout!.removeAllListeners('data');
-        child.stdout!.resume();
-        resolvePort({ child, port: Number(match[1]) });
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${server.label} exited before it was ready (${signal ?? code})`));
-    });
-  });
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited(child);
-  clearTimeout(timer);
-}
-
-function runLoad(port: number, size: number, serverPid: number): Promise<LoadResult> {
-  const args = [
-    join(root, 'dist/bench/echo/loadgen.js'),
-    '--port', String(port), '--connections', String(connections), '--size', String(size),
-    '--duration', String(durationS), '--warmup', String(warmupS), '--server-pid', String(serverPid),
-  ];
-  const command = pinned(1, [process.execPath, ...args]);
-  const child = track(spawn(command[0]!, command.slice(1), {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, CLK_TCK: String(clockTicks) },
-  }));
-  let out = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (chunk: string) => { out += chunk; });
-  const timer = setTimeout(() => child.kill('SIGKILL'), (warmupS + durationS + 40) * 1000);
-  return exited(child).then(() => {
-    clearTimeout(timer);
-    const line = out.trim().split('\n').pop() ?? '';
-    let result: LoadResult;
-    try {
-      result = JSON.parse(line) as LoadResult;
-    } catch {
-      throw new Error(`load generator printed no result (exit ${child.exitCode ?? child.signalCode})`);
-    }
-    if (result.error) throw new Error(`load generator: ${result.error}`);
-    return result;
-  });
+  return { child, port: await readyPort(child, server.label) };
 }
 
 async function runCase(server: ServerDef, size: number, nodeFlags: string[] = []): Promise<CaseResult> {
   const load1 = os.loadavg()[0]!;
   const { child, port } = await startServer(server, nodeFlags);
   try {
-    const result = await runLoad(port, size, child.pid!);
+    const result = await runLoad({ port, size, serverPid: child.pid!, connections, durationS, warmupS });
     return { ...result, server, load1 };
   } finally {
     await stopServer(child);
@@ -261,30 +150,7 @@ async function runCase(server: ServerDef, size: number, nodeFlags: string[] = []
 // ---------------------------------------------------------------------------------------------
 // Reporting.
 
-const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const fmtSize = (size: number): string => (size % 1024 === 0 ? `${size / 1024} KiB` : `${size} B`);
-const fmtUs = (us: number): string => (us >= 10_000 ? `${(us / 1000).toFixed(1)} ms` : `${Math.round(us)} µs`);
-const fmtPct = (x: number | null): string => (x === null ? '' : `${Math.round(x * 100)}%`);
 const fmtRatio = (x: number | undefined): string => (x === undefined ? '–' : `${x.toFixed(2)}×`);
-
-/** Server CPU time per echoed message (user + system, µs): a cost that CPU contention does not scale. */
-function cpuPerMessage(r: LoadResult): string {
-  return r.serverCpu === null || r.messagesPerS === 0 ? '' : (r.serverCpu / r.messagesPerS * 1e6).toFixed(2);
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** One row per server and size: the round with the median messages/s. */
-function pick(results: CaseResult[], key: string, size: number): CaseResult | undefined {
-  const rows = results.filter((r) => r.server.key === key && r.size === size);
-  if (rows.length === 0) return undefined;
-  const m = median(rows.map((r) => r.messagesPerS));
-  return rows.reduce((best, r) => (Math.abs(r.messagesPerS - m) < Math.abs(best.messagesPerS - m) ? r : best));
-}
 
 function table(results: CaseResult[]): string {
   const lines = [

@@ -12,15 +12,17 @@
 // 50 connections, not bench/echo's 100: the guest holds at most 64 connections (MAX_CONNECTIONS
 // in test/wasi/guests/echo.ts, and runWasi's maxSockets of 64, the listener included); both
 // servers get the same load.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  cpuPerMessage, fmtInt, fmtPct, fmtSize, fmtUs, hasTaskset, killChildrenOnExit, pick, pinned, readyPort, root,
+  runLoad, stopServer, track, type LoadResult,
+} from '../echo/harness.js';
 import { replaceSection } from '../report.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const resultsPath = join(root, 'bench/RESULTS.md');
 const TARGET = 0.5;
 
@@ -53,49 +55,8 @@ for (const file of ['dist/bench/echo/server-epoll.js', 'dist/bench/wasi/server-w
   if (!existsSync(join(root, file))) usage(`${file} is missing: run \`npm run build && npm run build:guests\``);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Child processes: every one is killed when the runner ends, however it ends; the servers also
-// exit when their stdin pipe closes and after --timeout, the load generator has its own hard stop.
-
-const children = new Set<ChildProcess>();
-
-function killAll(): void {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-}
-process.on('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    console.error(`\nbench:wasi: ${signal}, stopping the servers and the load generator`);
-    killAll();
-    process.exit(130);
-  });
-}
-process.on('uncaughtException', (error) => {
-  console.error(error);
-  killAll();
-  process.exit(1);
-});
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => child.once('exit', () => done()));
-}
-
-const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
-  && spawnSync('taskset', ['-c', '1', 'true']).status === 0;
-const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-function pinned(core: number, command: string[]): string[] {
-  return hasTaskset ? ['taskset', '-c', String(core), ...command] : command;
-}
+// Every child process is killed when the runner ends, however it ends (bench/echo/harness.ts).
+killChildrenOnExit('bench:wasi');
 
 interface ServerDef {
   key: 'epoll' | 'wasi';
@@ -107,20 +68,6 @@ const servers: ServerDef[] = [
   { key: 'epoll', label: 'TypeScript on Epoll (ET)', script: join(root, 'dist/bench/echo/server-epoll.js') },
   { key: 'wasi', label: 'AssemblyScript guest under runWasi', script: join(root, 'dist/bench/wasi/server-wasi.js') },
 ];
-
-interface LoadResult {
-  size: number;
-  messages: number;
-  /** Every round trip, warm-up and drain included. */
-  echoes: number;
-  messagesPerS: number;
-  mibPerS: number;
-  latencyUs: { mean: number; p50: number; p90: number; p99: number; p999: number; max: number };
-  loadgenCpu: number;
-  serverCpu: number | null;
-  serverUserCpu: number | null;
-  error?: string;
-}
 
 interface CaseResult extends LoadResult {
   server: ServerDef;
@@ -160,66 +107,8 @@ async function startServer(server: ServerDef): Promise<Running> {
   const stats = new Promise<{ wakes: number } | undefined>((done) => {
     child.once('close', () => done(statsLine === undefined ? undefined : JSON.parse(statsLine) as { wakes: number }));
   });
-  const port = await new Promise<number>((resolvePort, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${server.label}: no "ready <port>" within 15 s`));
-    }, 15_000);
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      out += chunk;
-      const match = /^ready (\d+)$/m.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        child.stdout!.removeAllListeners('data');
-        child.stdout!.resume();
-        resolvePort(Number(match[1]));
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${server.label} exited before it was ready (${signal ?? code})`));
-    });
-  });
+  const port = await readyPort(child, server.label);
   return { child, port, stats };
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited(child);
-  clearTimeout(timer);
-}
-
-function runLoad(port: number, size: number, serverPid: number): Promise<LoadResult> {
-  const args = [
-    join(root, 'dist/bench/echo/loadgen.js'),
-    '--port', String(port), '--connections', String(connections), '--size', String(size),
-    '--duration', String(durationS), '--warmup', String(warmupS), '--server-pid', String(serverPid),
-  ];
-  const command = pinned(1, [process.execPath, ...args]);
-  const child = track(spawn(command[0]!, command.slice(1), {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, CLK_TCK: String(clockTicks) },
-  }));
-  let out = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (chunk: string) => { out += chunk; });
-  const timer = setTimeout(() => child.kill('SIGKILL'), (warmupS + durationS + 40) * 1000);
-  return exited(child).then(() => {
-    clearTimeout(timer);
-    const line = out.trim().split('\n').pop() ?? '';
-    let result: LoadResult;
-    try {
-      result = JSON.parse(line) as LoadResult;
-    } catch {
-      throw new Error(`load generator printed no result (exit ${child.exitCode ?? child.signalCode})`);
-    }
-    if (result.error) throw new Error(`load generator: ${result.error}`);
-    return result;
-  });
 }
 
 async function runCase(server: ServerDef, size: number): Promise<CaseResult> {
@@ -227,7 +116,7 @@ async function runCase(server: ServerDef, size: number): Promise<CaseResult> {
   const { child, port, stats } = await startServer(server);
   let result: LoadResult;
   try {
-    result = await runLoad(port, size, child.pid!);
+    result = await runLoad({ port, size, serverPid: child.pid!, connections, durationS, warmupS });
   } finally {
     await stopServer(child);
   }
@@ -239,28 +128,8 @@ async function runCase(server: ServerDef, size: number): Promise<CaseResult> {
 // ---------------------------------------------------------------------------------------------
 // Reporting.
 
-const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const fmtSize = (size: number): string => (size % 1024 === 0 ? `${size / 1024} KiB` : `${size} B`);
-const fmtUs = (us: number): string => (us >= 10_000 ? `${(us / 1000).toFixed(1)} ms` : `${Math.round(us)} µs`);
-const fmtPct = (x: number | null): string => (x === null ? '' : `${Math.round(x * 100)}%`);
-const cpuPerMessage = (r: LoadResult): string =>
-  (r.serverCpu === null || r.messagesPerS === 0 ? '' : (r.serverCpu / r.messagesPerS * 1e6).toFixed(2));
 const wakesPerMessage = (r: CaseResult): string =>
   (r.wakes === undefined ? '–' : r.echoes > 0 ? (r.wakes / r.echoes).toFixed(3) : '');
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** One row per server and size: the round with the median messages/s. */
-function pick(results: CaseResult[], key: string, size: number): CaseResult | undefined {
-  const rows = results.filter((r) => r.server.key === key && r.size === size);
-  if (rows.length === 0) return undefined;
-  const m = median(rows.map((r) => r.messagesPerS));
-  return rows.reduce((best, r) => (Math.abs(r.messagesPerS - m) < Math.abs(best.messagesPerS - m) ? r : best));
-}
 
 function table(results: CaseResult[]): string {
   const lines = [
