@@ -90,41 +90,31 @@ export class FakeClockLoop extends EventLoop {
 }
 
 /**
- * runUntilComplete(promise), but the test fails (instead of hanging) if it has not settled within
- * LOOP_LIMIT_MS of real time.
+ * Runs `body` with a guard that stops the loop (through its wakeup) after limitMs of real time;
+ * the test then fails with `what` instead of hanging.
  */
-export async function runWithin<T>(loop: EventLoop, promise: Promise<T>, limitMs = LOOP_LIMIT_MS): Promise<T> {
+async function guarded<T>(loop: EventLoop, limitMs: number, what: string, body: () => Promise<T>): Promise<T> {
   let timedOut = false;
   const guard = setTimeout(() => {
     timedOut = true;
     loop.stop();
   }, limitMs);
   try {
-    return await loop.runUntilComplete(promise);
-  } catch (error) {
-    expect(timedOut, `the loop ran for ${limitMs} ms without completing`).toBe(false);
-    throw error;
+    return await body();
   } finally {
     clearTimeout(guard);
+    expect(timedOut, what).toBe(false);
   }
 }
 
-/**
- * run() until stop(), failing the test if the loop still runs after LOOP_LIMIT_MS (the guard
- * stops it from outside, through the loop's wakeup).
- */
-export async function runBounded(loop: EventLoop, limitMs = LOOP_LIMIT_MS): Promise<void> {
-  let timedOut = false;
-  const guard = setTimeout(() => {
-    timedOut = true;
-    loop.stop();
-  }, limitMs);
-  try {
-    await loop.run();
-  } finally {
-    clearTimeout(guard);
-  }
-  expect(timedOut, `the loop was not stopped within ${limitMs} ms`).toBe(false);
+/** runUntilComplete(promise), failing the test if it has not settled within LOOP_LIMIT_MS. */
+export function runWithin<T>(loop: EventLoop, promise: Promise<T>, limitMs = LOOP_LIMIT_MS): Promise<T> {
+  return guarded(loop, limitMs, `the loop ran for ${limitMs} ms without completing`, () => loop.runUntilComplete(promise));
+}
+
+/** run() until stop(), failing the test if the loop still runs after LOOP_LIMIT_MS. */
+export function runBounded(loop: EventLoop, limitMs = LOOP_LIMIT_MS): Promise<void> {
+  return guarded(loop, limitMs, `the loop was not stopped within ${limitMs} ms`, () => loop.run());
 }
 
 /** A promise and its resolve/reject. */

@@ -67,7 +67,7 @@ export class TcpSocket extends Descriptor {
   readonly #lowWater: number;
   /**
    * How Node hands over received bytes: 'onread' into one reused buffer (copied once into a
-   * slab), or 'data' events (the fallback for accepted sockets where net-internals.ts cannot
+   * receive block), or 'data' events (the fallback for accepted sockets where net-internals.ts cannot
    * move them).
    */
   readonly readPath: 'onread' | 'data' = 'onread';
