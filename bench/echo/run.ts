@@ -7,6 +7,9 @@
 //   node dist/bench/echo/run.js [--connections 100] [--duration 5] [--warmup 1] [--sizes 64,16384]
 //        [--servers epoll,epoll-peek,net,python] [--rounds 1] [--no-write]
 //        (--servers may also name epoll-peek: the Epoll server reading with peek/consume)
+//   node dist/bench/echo/run.js --baseline ../before [--servers epoll,epoll-baseline,net]
+//        # adds the Epoll server of another built checkout (its dist/) as a row of the same run,
+//        # for a before/after comparison taken side by side; writes section "echo-baseline"
 //   node dist/bench/echo/run.js --profile [--servers epoll,net] [--sizes 64,16384]
 //        # each server under node --cpu-prof; top self-time functions (section "echo-profile")
 //
@@ -16,7 +19,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { replaceSection } from '../report.js';
@@ -39,6 +42,7 @@ const { values } = parseArgs({
     sizes: { type: 'string' },
     servers: { type: 'string' },
     rounds: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 
@@ -93,13 +97,20 @@ interface ServerDef {
   optional?: boolean;
 }
 
+// --baseline: another checkout's build of the same Epoll server, named by its commit.
+const baselineDir = values.baseline === undefined ? undefined : resolve(values.baseline);
+const baselineServer = baselineDir && join(baselineDir, 'dist/bench/echo/server-epoll.js');
+if (baselineServer && !existsSync(baselineServer)) usage(`--baseline: ${baselineServer} does not exist (build that checkout first)`);
+const baselineCommit = baselineDir && spawnSync('git', ['-C', baselineDir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+
 const allServers: ServerDef[] = [
+  ...(baselineServer ? [{ key: 'epoll-baseline', label: `wasmux Epoll (ET) at ${baselineCommit}`, command: [process.execPath, baselineServer] }] : []),
   { key: 'epoll', label: 'wasmux Epoll (ET)', command: [process.execPath, epollServer] },
   { key: 'epoll-peek', label: 'wasmux Epoll (ET, peek/consume)', command: [process.execPath, epollServer], extra: ['--peek'], optional: true },
   { key: 'net', label: 'node:net', command: [process.execPath, join(root, 'dist/bench/echo/server-net.js')] },
   { key: 'python', label: 'Python selectors', command: python ? [python.exe, join(root, 'bench/echo/server_selectors.py')] : [] },
 ];
-const wanted = (values.servers ?? (profileMode ? 'epoll,net' : 'epoll,epoll-peek,net,python')).split(',');
+const wanted = (values.servers ?? (profileMode ? 'epoll,net' : baselineServer ? 'epoll,epoll-baseline,net' : 'epoll,epoll-peek,net,python')).split(',');
 const skipped: string[] = [];
 const servers = allServers.filter((server) => {
   if (!wanted.includes(server.key)) return false;
@@ -186,7 +197,15 @@ function targets(results: CaseResult[]): string {
     const epoll = pick(results, 'epoll', size);
     const net = pick(results, 'net', size);
     const py = pick(results, 'python', size);
+    const before = pick(results, 'epoll-baseline', size);
     if (!epoll) continue;
+    if (before) {
+      const x = epoll.messagesPerS / before.messagesPerS;
+      const cpu = epoll.serverCpu !== null && before.serverCpu !== null
+        ? `; server CPU per message ${((epoll.serverCpu / epoll.messagesPerS) / (before.serverCpu / before.messagesPerS)).toFixed(2)}×`
+        : '';
+      lines.push(`| this checkout's Epoll server vs ${baselineCommit}'s (messages/s${cpu ? ', CPU/msg' : ''}) | ${fmtSize(size)} | ${x.toFixed(2)}×${cpu} | measured |`);
+    }
     if (net) {
       const x = epoll.messagesPerS / net.messagesPerS;
       lines.push(`| Epoll server ≥ 1.0× node:net | ${fmtSize(size)} | ${x.toFixed(2)}× | ${x >= 1 ? '**pass**' : '**FAIL**'} |`);
@@ -218,7 +237,7 @@ function commandLine(): string {
 
 function usage(message: string): never {
   console.error(`bench:echo: ${message}`);
-  console.error('usage: node dist/bench/echo/run.js [--quick] [--profile] [--no-write] [--connections N] [--duration S] [--warmup S] [--sizes 64,16384] [--servers epoll,epoll-peek,net,python] [--rounds N]');
+  console.error('usage: node dist/bench/echo/run.js [--quick] [--profile] [--no-write] [--connections N] [--duration S] [--warmup S] [--sizes 64,16384] [--servers epoll,epoll-peek,net,python] [--rounds N] [--baseline DIR]');
   process.exit(2);
 }
 
@@ -253,7 +272,7 @@ async function benchmark(): Promise<void> {
   const wall = (Date.now() - startedAt.getTime()) / 1000;
 
   const doc = [
-    '## End-to-end echo benchmark',
+    baselineServer ? `## Echo benchmark: this checkout's Epoll server beside ${baselineCommit}'s` : '## End-to-end echo benchmark',
     '',
     `Written by \`npm run bench:echo\` (bench/echo/run.ts) at ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}; each run rewrites this section.`,
     '',
@@ -283,8 +302,9 @@ async function benchmark(): Promise<void> {
     process.exit(1);
   }
   if (write) {
-    replaceSection(resultsPath, 'echo', doc);
-    console.error(`bench:echo: wrote the "echo" section of ${resultsPath}`);
+    const section = baselineServer ? 'echo-baseline' : 'echo';
+    replaceSection(resultsPath, section, doc);
+    console.error(`bench:echo: wrote the "${section}" section of ${resultsPath}`);
   } else {
     console.error('bench:echo: --quick/--no-write: bench/RESULTS.md not written');
   }
