@@ -4,18 +4,10 @@ import {
 import { check, PosixError } from '../errors.js';
 import { Descriptor } from '../fd/descriptor.js';
 import { defaultTable, type DescriptorTable, type Waiter } from '../fd/table.js';
-import { armDeadline, toTimeout } from './deadline.js';
+import { toTimeout } from './deadline.js';
 import type { Events } from './events.js';
 import { toFd, toMask, type FileLike } from './fileobj.js';
-
-/** One caller blocked in poll() or wait(). */
-interface BlockedCall {
-  maxEvents: number;
-  /** Receives the events once some are reported (or [] / 0 at the timeout). */
-  finish(n: number): void;
-  fail(error: Error): void;
-  cancelTimer?: () => void;
-}
+import { waitFor, type ParkedWait, type WaitOptions, type WaitSource } from './wait.js';
 
 /** A row of `Epoll.inspect()`, like a `tfd:` line of /proc/PID/fdinfo for an epoll fd. */
 export interface EpollItemInfo {
@@ -40,8 +32,36 @@ export interface EpollItemInfo {
  */
 export class Epoll extends Descriptor {
   readonly kind = 'epoll';
-  readonly #blocked: BlockedCall[] = [];
+  /** The blocked poll() and wait() calls, in call order. */
+  readonly #blocked: Array<ParkedWait> = [];
   readonly #waiter: Waiter = { recheck: () => this.#recheck() };
+  /** Inside #recheck: the waiter count is published once at its end. */
+  #rechecking = false;
+  /** poll(): the argument is maxEvents, the result the [fd, events] pairs. */
+  readonly #pollSource: WaitSource<Array<[number, number]>, number> = {
+    take: (max) => {
+      const n = this.#take(max);
+      return n > 0 ? this.#collect(n) : null;
+    },
+    empty: () => [],
+    park: (wait) => this.#park(wait),
+    unpark: (wait) => this.#unpark(wait),
+  };
+  /** wait(): the argument is the caller's Events buffer, the result the count. */
+  readonly #waitSource: WaitSource<number, Events> = {
+    take: (events) => {
+      const n = this.#take(events.capacity);
+      if (n === 0) return null;
+      this.#copyInto(events, n);
+      return n;
+    },
+    empty: (events) => {
+      events.length = 0;
+      return 0;
+    },
+    park: (wait) => this.#park(wait),
+    unpark: (wait) => this.#unpark(wait),
+  };
 
   constructor(table: DescriptorTable = defaultTable) {
     super(table, true);
@@ -72,10 +92,13 @@ export class Epoll extends Descriptor {
 
   /**
    * Waits for events: resolves with [fd, events] pairs (events unsigned, never an input flag).
-   * timeoutMs: negative waits forever, 0 returns at once. maxEvents: -1 means FD_SETSIZE - 1
-   * (Python's default); 0 or below -1 is EINVAL.
+   * timeoutMs: negative waits forever, 0 returns at once, any positive number (however large)
+   * waits at least that long. maxEvents: -1 means FD_SETSIZE - 1 (Python's default); 0 or below
+   * -1 is EINVAL. `signal` aborts the wait (AbortError). A result found without waiting follows
+   * the no-starvation rule (see FAIRNESS_RESULTS in wait.ts): after a long streak of them, the
+   * wait first lets the host's event loop turn.
    */
-  poll(timeoutMs: number = -1, maxEvents: number = -1): Promise<Array<[number, number]>> {
+  poll(timeoutMs: number = -1, maxEvents: number = -1, options?: WaitOptions): Promise<Array<[number, number]>> {
     let max: number;
     let timeout: number;
     try {
@@ -85,14 +108,15 @@ export class Epoll extends Descriptor {
     } catch (error) {
       return Promise.reject(error);
     }
-    const n = this.#take(max);
-    if (n > 0 || timeout === 0) return Promise.resolve(this.#collect(n));
-    return new Promise((resolve, reject) => {
-      this.#block(max, timeout, (got) => resolve(this.#collect(got)), reject);
-    });
+    return waitFor(this.#pollSource, max, timeout, options);
   }
 
-  /** Non-blocking and allocation-free: fills `events` with what is ready now; returns the count. */
+  /**
+   * Non-blocking and allocation-free: fills `events` with what is ready now; returns the count.
+   * Being synchronous it cannot let the host's event loop turn: a loop that calls only pollInto
+   * never sees new bytes on TCP sockets (Node delivers them between turns). Wait with poll() or
+   * wait() when pollInto finds nothing, or yield yourself (setImmediate) between calls.
+   */
   pollInto(events: Events): number {
     const n = this.#take(events.capacity);
     this.#copyInto(events, n);
@@ -100,7 +124,7 @@ export class Epoll extends Descriptor {
   }
 
   /** Like poll(), into a reused Events buffer: resolves with the count. */
-  wait(events: Events, timeoutMs: number = -1): Promise<number> {
+  wait(events: Events, timeoutMs: number = -1, options?: WaitOptions): Promise<number> {
     let timeout: number;
     try {
       this.openFd('wait');
@@ -108,14 +132,7 @@ export class Epoll extends Descriptor {
     } catch (error) {
       return Promise.reject(error);
     }
-    const n = this.pollInto(events);
-    if (n > 0 || timeout === 0) return Promise.resolve(n);
-    return new Promise((resolve, reject) => {
-      this.#block(events.capacity, timeout, (got) => {
-        this.#copyInto(events, got);
-        resolve(got);
-      }, reject);
-    });
+    return waitFor(this.#waitSource, events, timeout, options);
   }
 
   /** One non-blocking epoll_wait in the core; the results stay readable until the next one. */
@@ -140,24 +157,15 @@ export class Epoll extends Descriptor {
     events.length = n;
   }
 
-  #block(max: number, timeout: number, finish: (n: number) => void, fail: (error: Error) => void): void {
-    const call: BlockedCall = { maxEvents: max, finish, fail };
-    if (timeout > 0) {
-      call.cancelTimer = armDeadline(timeout, () => {
-        this.#unblock(call);
-        // Like epoll_wait, look once more when the time is up.
-        finish(this.closed ? 0 : this.#take(max));
-      });
-    }
-    this.#blocked.push(call);
+  #park(wait: ParkedWait): void {
+    this.#blocked.push(wait);
     this.#publishWaiters();
   }
 
-  #unblock(call: BlockedCall): void {
-    const index = this.#blocked.indexOf(call);
+  #unpark(wait: ParkedWait): void {
+    const index = this.#blocked.indexOf(wait);
     if (index >= 0) this.#blocked.splice(index, 1);
-    call.cancelTimer?.();
-    this.#publishWaiters();
+    if (!this.#rechecking) this.#publishWaiters();
   }
 
   /** Tells the core how many callers are blocked (EXCLUSIVE prefers instances with waiters). */
@@ -170,13 +178,13 @@ export class Epoll extends Descriptor {
 
   /** After a wakeup: blocked callers take events in call order until one finds none. */
   #recheck(): void {
-    while (this.#blocked.length > 0 && !this.closed) {
-      const call = this.#blocked[0]!;
-      const n = this.#take(call.maxEvents);
-      if (n === 0) break;
-      this.#blocked.shift();
-      call.cancelTimer?.();
-      call.finish(n);
+    this.#rechecking = true;
+    try {
+      while (this.#blocked.length > 0 && !this.closed) {
+        if (!this.#blocked[0]!.recheck()) break;
+      }
+    } finally {
+      this.#rechecking = false;
     }
     this.#publishWaiters();
   }
@@ -201,11 +209,7 @@ export class Epoll extends Descriptor {
   }
 
   protected override onClose(): void {
-    const blocked = this.#blocked.splice(0);
-    for (const call of blocked) {
-      call.cancelTimer?.();
-      call.fail(new PosixError('EBADF', 'epoll instance closed during poll'));
-    }
+    for (const wait of [...this.#blocked]) wait.fail(new PosixError('EBADF', 'epoll instance closed during poll'));
   }
 }
 

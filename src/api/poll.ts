@@ -1,8 +1,9 @@
 import { POLLIN, POLLOUT, POLLPRI } from '../core/constants.js';
 import { check, PosixError } from '../errors.js';
 import { defaultTable, type DescriptorTable } from '../fd/table.js';
-import { armDeadline, toTimeout } from './deadline.js';
+import { toTimeout } from './deadline.js';
 import { toFd, toMask, type FileLike } from './fileobj.js';
+import { waitFor, type WaitOptions, type WaitSource } from './wait.js';
 
 /** A row of `Poll.inspect()`. */
 export interface PollEntryInfo {
@@ -26,6 +27,16 @@ export class Poll {
   #events = new Int32Array(0);
   #revents = new Int32Array(0);
   #dirty = false;
+  /** How poll() takes: a scan; a blocked poll() is rechecked after every wakeup of the table. */
+  readonly #source: WaitSource<Array<[number, number]>, undefined> = {
+    take: () => {
+      const ready = this.#scan();
+      return ready.length > 0 ? ready : null;
+    },
+    empty: () => [],
+    park: (wait) => this.table.addScanWaiter(wait),
+    unpark: (wait) => this.table.deleteScanWaiter(wait),
+  };
 
   constructor(table: DescriptorTable = defaultTable) {
     this.table = table;
@@ -52,35 +63,20 @@ export class Poll {
     this.#dirty = true;
   }
 
-  /** Resolves with [fd, revents] for every entry with something to report. */
-  poll(timeoutMs: number = -1): Promise<Array<[number, number]>> {
+  /**
+   * Resolves with [fd, revents] for every entry with something to report. timeoutMs: negative
+   * (or Infinity) waits forever, 0 returns at once, any positive number (however large) waits at
+   * least that long. `signal` aborts the wait (AbortError). Results found without waiting follow
+   * the no-starvation rule (see FAIRNESS_RESULTS in wait.ts).
+   */
+  poll(timeoutMs: number = -1, options?: WaitOptions): Promise<Array<[number, number]>> {
     let timeout: number;
     try {
       timeout = toTimeout(timeoutMs);
     } catch (error) {
       return Promise.reject(error);
     }
-    const now = this.#scan();
-    if (now.length > 0 || timeout === 0) return Promise.resolve(now);
-    return new Promise((resolve) => {
-      let cancelTimer: (() => void) | undefined;
-      const waiter = {
-        recheck: () => {
-          const ready = this.#scan();
-          if (ready.length === 0) return;
-          this.table.deleteScanWaiter(waiter);
-          cancelTimer?.();
-          resolve(ready);
-        },
-      };
-      if (timeout > 0) {
-        cancelTimer = armDeadline(timeout, () => {
-          this.table.deleteScanWaiter(waiter);
-          resolve(this.#scan());
-        });
-      }
-      this.table.addScanWaiter(waiter);
-    });
+    return waitFor(this.#source, undefined, timeout, options);
   }
 
   #scan(): Array<[number, number]> {

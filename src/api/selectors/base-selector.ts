@@ -1,5 +1,6 @@
 import { PosixError } from '../../errors.js';
 import type { FileLike } from '../fileobj.js';
+import { readSignal, type WaitOptions } from '../wait.js';
 import { disposeSymbol } from './dispose.js';
 import { KeyError, RuntimeError, ValueError } from './errors.js';
 import { checkEvents } from './events.js';
@@ -97,19 +98,24 @@ export abstract class BaseSelector<D = unknown> implements Disposable {
    * Waits until a registered file object is ready or the timeout passes; resolves with
    * [key, events] for each ready one, events being the ready EVENT_READ/EVENT_WRITE bits that
    * the key asked for. timeoutMs: undefined or null (or Infinity) waits until something is
-   * ready; 0 or negative does not wait; a positive one waits at least that long, fractions of a
-   * millisecond rounded up. With nothing registered it waits for the timeout and resolves [].
-   * A select still waiting when the selector is closed resolves [].
+   * ready; 0 or negative does not wait; a positive one (however large) waits at least that long,
+   * fractions of a millisecond rounded up. With nothing registered it waits for the timeout and
+   * resolves []. A select still waiting when the selector is closed resolves [] at once.
+   * `options.signal` aborts the wait: it rejects with an AbortError (at once if already aborted).
+   * Results found without waiting follow the no-starvation rule of the backend's wait (after a
+   * long streak of them, a select first lets the host's event loop turn).
    */
-  select(timeoutMs?: number | null): Promise<SelectResult<D>> {
+  select(timeoutMs?: number | null, options?: WaitOptions): Promise<SelectResult<D>> {
     let timeout: number;
+    let signal: AbortSignal | undefined;
     try {
       this.#checkOpen();
       timeout = toSelectTimeout(timeoutMs);
+      signal = readSignal(options, true);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.selectFds(timeout);
+    return this.selectFds(timeout, signal);
   }
 
   /** The key of a registered file object or fd. KeyError if not registered; RuntimeError once closed. */
@@ -163,9 +169,12 @@ export abstract class BaseSelector<D = unknown> implements Disposable {
   protected abstract modifyFd(fd: number, events: number): void;
   /** Removes a registered fd from the backend; may throw a PosixError if the fd is closed. */
   protected abstract removeFd(fd: number): void;
-  /** Waits (timeout: -1 blocks, 0 polls, else whole ms) and resolves with the ready keys. */
-  protected abstract selectFds(timeout: number): Promise<SelectResult<D>>;
-  /** Frees the backend; registrations are already forgotten. */
+  /**
+   * Waits (timeout: -1 blocks, 0 polls, else whole ms) and resolves with the ready keys; an
+   * aborted `signal` rejects with an AbortError.
+   */
+  protected abstract selectFds(timeout: number, signal: AbortSignal | undefined): Promise<SelectResult<D>>;
+  /** Frees the backend and ends the selects still waiting (they resolve []); registrations are already forgotten. */
   protected abstract closeBackend(): void;
 
   /** The fd of a file object, or of a registered object that is closed now (Python's _fileobj_lookup). */

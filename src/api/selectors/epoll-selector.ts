@@ -20,7 +20,7 @@ export class EpollSelector<D = unknown> extends BaseSelector<D> {
   readonly #epoll: Epoll;
   /** The event buffer select() reuses; never replaced while a wait holds it. */
   #events = new Events(MIN_EVENTS);
-  /** A blocked Epoll.wait is filling #events: a concurrent select() needs a buffer of its own. */
+  /** An Epoll.wait is filling #events (or has, and #collect has not read it yet). */
   #waiting = false;
   readonly #collect = (n: number): SelectResult<D> => {
     this.#waiting = false;
@@ -53,29 +53,30 @@ export class EpollSelector<D = unknown> extends BaseSelector<D> {
     this.#epoll.unregister(fd);
   }
 
-  protected selectFds(timeout: number): Promise<SelectResult<D>> {
-    if (this.#waiting) return this.#selectConcurrently(timeout);
+  protected selectFds(timeout: number, signal: AbortSignal | undefined): Promise<SelectResult<D>> {
+    if (this.#waiting) return this.#selectConcurrently(timeout, signal);
     if (this.registered > this.#events.capacity) {
       this.#events = new Events(Math.max(this.registered, 2 * this.#events.capacity));
     }
-    // What is ready now is taken without a wait; only an empty result with a timeout blocks.
-    const n = this.#epoll.pollInto(this.#events);
-    if (n > 0 || timeout === 0) return Promise.resolve(this.#results(this.#events, n));
+    // Through Epoll.wait even when something is ready now, for its no-starvation rule. The buffer
+    // is ours until #collect has read it, which happens in a later microtask even for a result
+    // taken at once: a select() called meanwhile gets a buffer of its own.
     this.#waiting = true;
-    return this.#epoll.wait(this.#events, timeout).then(this.#collect, this.#failed);
+    return this.#epoll.wait(this.#events, timeout, signal === undefined ? undefined : { signal }).then(this.#collect, this.#failed);
   }
 
   /** A select() while another one waits: like threads in one epoll_wait, each has its own buffer. */
-  #selectConcurrently(timeout: number): Promise<SelectResult<D>> {
+  #selectConcurrently(timeout: number, signal: AbortSignal | undefined): Promise<SelectResult<D>> {
     const events = new Events(Math.max(this.registered, 1));
-    return this.#epoll.wait(events, timeout).then((n) => this.#results(events, n), (error) => this.#closedDuringWait(error));
+    return this.#epoll.wait(events, timeout, signal === undefined ? undefined : { signal })
+      .then((n) => this.#results(events, n), (error) => this.#closedDuringWait(error));
   }
 
   protected closeBackend(): void {
     this.#epoll.close();
   }
 
-  /** A wait ended by close() (the Epoll rejects it with EBADF) resolves []. */
+  /** A wait ended by close() (the Epoll rejects it with EBADF, at once) resolves []. */
   #closedDuringWait(error: unknown): SelectResult<D> {
     if (this.closed) return [];
     throw error;

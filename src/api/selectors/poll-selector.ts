@@ -1,6 +1,7 @@
 import { POLLIN, POLLOUT } from '../../core/constants.js';
 import { defaultTable, type DescriptorTable } from '../../fd/table.js';
 import { Poll } from '../poll.js';
+import { scoped, WaitScope } from '../wait.js';
 import { BaseSelector, type SelectResult } from './base-selector.js';
 import { fromPollEvents, toPollEvents } from './events.js';
 
@@ -11,6 +12,10 @@ import { fromPollEvents, toPollEvents } from './events.js';
  */
 export class PollSelector<D = unknown> extends BaseSelector<D> {
   readonly #poll: Poll;
+  /** The pending selects, which close() ends. */
+  readonly #scope = new WaitScope();
+  /** The options of a select without a signal (made once). */
+  readonly #options = scoped(undefined, this.#scope);
   readonly #collect = (ready: Array<[number, number]>): SelectResult<D> => this.#results(ready);
 
   constructor(table: DescriptorTable = defaultTable) {
@@ -32,16 +37,14 @@ export class PollSelector<D = unknown> extends BaseSelector<D> {
     this.#poll.unregister(fd);
   }
 
-  /**
-   * A wait in progress when the selector closes is not cut short (Poll.poll cannot be): it ends
-   * at its timeout or at the next event on an fd registered at that time, and resolves [] (what
-   * Python's PollSelector returns to a thread blocked in it when another closes it).
-   */
-  protected selectFds(timeout: number): Promise<SelectResult<D>> {
-    return this.#poll.poll(timeout).then(this.#collect);
+  /** A select() still waiting when the selector closes resolves [] at once (its scope ends it). */
+  protected selectFds(timeout: number, signal: AbortSignal | undefined): Promise<SelectResult<D>> {
+    return this.#poll.poll(timeout, signal === undefined ? this.#options : scoped(signal, this.#scope)).then(this.#collect);
   }
 
-  protected closeBackend(): void {}
+  protected closeBackend(): void {
+    this.#scope.end();
+  }
 
   /**
    * A select() already waiting rescans soon, so an fd registered (or modified) while it waits and

@@ -1,6 +1,7 @@
 import { FD_SETSIZE } from '../../core/constants.js';
 import { defaultTable, type DescriptorTable } from '../../fd/table.js';
-import { select } from '../select.js';
+import { select, type SelectOptions } from '../select.js';
+import { scoped, WaitScope } from '../wait.js';
 import { BaseSelector, type SelectResult } from './base-selector.js';
 import { ValueError } from './errors.js';
 import { EVENT_READ, EVENT_WRITE } from './events.js';
@@ -15,6 +16,10 @@ import { EVENT_READ, EVENT_WRITE } from './events.js';
  */
 export class SelectSelector<D = unknown> extends BaseSelector<D> {
   readonly #table: DescriptorTable;
+  /** The pending selects, which close() ends. */
+  readonly #scope = new WaitScope();
+  /** The options of a select without a signal (made once). */
+  readonly #options: SelectOptions;
   readonly #readers = new Set<number>();
   readonly #writers = new Set<number>();
   /** The two sets as arrays for select(), rebuilt after a change. */
@@ -28,6 +33,7 @@ export class SelectSelector<D = unknown> extends BaseSelector<D> {
   constructor(table: DescriptorTable = defaultTable) {
     super();
     this.#table = table;
+    this.#options = { ...scoped(undefined, this.#scope), table };
   }
 
   protected addFd(fd: number, events: number): void {
@@ -43,16 +49,19 @@ export class SelectSelector<D = unknown> extends BaseSelector<D> {
     this.#setEvents(fd, 0);
   }
 
-  protected selectFds(timeout: number): Promise<SelectResult<D>> {
+  /** A select() still waiting when the selector closes resolves [] at once (its scope ends it). */
+  protected selectFds(timeout: number, signal: AbortSignal | undefined): Promise<SelectResult<D>> {
     if (this.#dirty) {
       this.#readerList = [...this.#readers];
       this.#writerList = [...this.#writers];
       this.#dirty = false;
     }
-    return select(this.#readerList, this.#writerList, [], timeout < 0 ? null : timeout, this.#table).then(this.#collect);
+    const options = signal === undefined ? this.#options : { ...scoped(signal, this.#scope), table: this.#table };
+    return select(this.#readerList, this.#writerList, [], timeout < 0 ? null : timeout, options).then(this.#collect);
   }
 
   protected closeBackend(): void {
+    this.#scope.end();
     this.#readers.clear();
     this.#writers.clear();
     this.#dirty = true;
