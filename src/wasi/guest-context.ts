@@ -2,7 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { EBADF } from './errno.js';
 import { WasiErrno } from './errno.js';
 import type { GuestMemory } from './memory.js';
-import { RESPONSE, RESULT, WAKE, type GuestMessage, type SharedState } from './shared-state.js';
+import { RESPONSE, RESULT, STOP, WAKE, type GuestMessage, type SharedState } from './shared-state.js';
 
 /** The raw node:wasi import functions, called for everything that is not ours. */
 export type RawImports = Record<string, (...args: never[]) => number>;
@@ -16,38 +16,80 @@ export interface SocketFd {
 }
 
 /**
+ * The guest's fds 0, 1 and 2: ours, not node:wasi's (whose stdio differs by runtime). Stdin
+ * reads a ring the main thread fills; stdout and stderr post their bytes to the main thread.
+ */
+export interface StdioFd {
+  stream: 0 | 1 | 2;
+  /** fdflags NONBLOCK. */
+  nonblock: boolean;
+  /** fd_close'd: the number stays taken (node:wasi's own stdio fd must never be reached). */
+  closed: boolean;
+  /** WASI filetype, as the main thread found the host side (tty, file, or unknown). */
+  filetype: number;
+}
+
+/** Thrown out of the guest's WebAssembly by proc_exit; caught around `_start`. */
+export class GuestExit {
+  constructor(readonly code: number) {}
+}
+
+/** Thrown out of any wait once the run is cancelled (STOP): the guest unwinds and ends. */
+export class GuestStopped {}
+
+/**
  * The guest's side of a run (in the worker): its socket fds, the shared state, its memory, the
  * node:wasi imports behind it, and the two ways to reach the main thread: a message (no wait)
  * and a request (message, then Atomics.wait on the response counter).
  */
 export class GuestContext {
   readonly sockets = new Map<number, SocketFd>();
+  readonly stdio = new Map<number, StdioFd>();
+  /** Set by proc_exit: a guest that catches our exception cannot go on calling the host. */
+  exitCode: number | undefined;
 
   constructor(
     readonly state: SharedState,
     readonly memory: GuestMemory,
     readonly raw: RawImports,
     readonly port: MessagePort,
-  ) {}
+    /** Filetypes of the host sides of fds 0, 1, 2. */
+    stdioTypes: readonly number[] = [0, 0, 0],
+  ) {
+    for (const stream of [0, 1, 2] as const) {
+      this.stdio.set(stream, { stream, nonblock: false, closed: false, filetype: stdioTypes[stream] ?? 0 });
+    }
+  }
 
-  /** Fd 0 read through a mirrored RX ring once poll_oneoff has watched it; null: not possible. */
-  #stdin: SocketFd | null | undefined;
+  /** Our stdio entry for `fd` (0, 1, 2), or undefined. */
+  stdioFd(fd: number): StdioFd | undefined {
+    return this.stdio.get(fd >>> 0);
+  }
+
+  /** Whether `fd` is ours (a socket or a stdio fd) rather than node:wasi's. */
+  owns(fd: number): boolean {
+    return this.sockets.has(fd >>> 0) || this.stdio.has(fd >>> 0);
+  }
+
+  /** Fd 0's RX ring, once the main thread mirrors stdin into it; null: it could not (-errno). */
+  #stdin: SocketFd | number | undefined;
 
   /**
    * The guest's stdin as a readable ring, asking the main thread to start mirroring it the first
-   * time: null when it cannot be mirrored (a host stdin other than the process's own).
+   * time the guest reads or polls fd 0 (so that the host's stdin is not read before that).
+   * Returns the ring, or the WASI errno that mirroring failed with (EMFILE: no slot free).
    */
-  mirroredStdin(): SocketFd | null {
+  stdinRing(): SocketFd | number {
     if (this.#stdin === undefined) {
       const slot = this.request({ op: 'stdin' });
-      this.#stdin = slot >= 0 ? { slot, listener: false, nonblock: false } : null;
+      this.#stdin = slot >= 0 ? { slot, listener: false, nonblock: false } : -slot;
     }
     return this.#stdin;
   }
 
-  /** The stdin ring if mirroring has started (reads then go through it, never to node:wasi). */
-  stdinIfMirrored(): SocketFd | undefined {
-    return this.#stdin ?? undefined;
+  /** The stdin ring's slot if mirroring has started. */
+  stdinSlot(): number | undefined {
+    return typeof this.#stdin === 'object' ? this.#stdin.slot : undefined;
   }
 
   /** The socket behind guest fd `fd`, or undefined for node:wasi's fds. */
@@ -71,8 +113,15 @@ export class GuestContext {
     const i32 = this.state.i32;
     const seen = Atomics.load(i32, RESPONSE);
     this.port.postMessage(message);
-    while (Atomics.load(i32, RESPONSE) === seen) Atomics.wait(i32, RESPONSE, seen);
+    while (Atomics.load(i32, RESPONSE) === seen) {
+      this.#checkStop();
+      Atomics.wait(i32, RESPONSE, seen, MAX_WAIT_MS);
+    }
     return Atomics.load(i32, RESULT);
+  }
+
+  #checkStop(): void {
+    if (Atomics.load(this.state.i32, STOP) !== 0) throw new GuestStopped();
   }
 
   /** The wake counter now: take it before checking a condition, then `sleep(seen)` if false. */
@@ -80,9 +129,15 @@ export class GuestContext {
     return Atomics.load(this.state.i32, WAKE);
   }
 
-  /** Sleeps until the main thread bumps the wake counter past `seen`, or for timeoutMs. */
+  /**
+   * Sleeps until the main thread bumps the wake counter past `seen`, or for timeoutMs at most
+   * (capped at MAX_WAIT_MS: callers re-check their condition and deadline after every sleep).
+   * Throws GuestStopped once the run is cancelled.
+   */
   sleep(seen: number, timeoutMs = Infinity): void {
-    Atomics.wait(this.state.i32, WAKE, seen, timeoutMs);
+    this.#checkStop();
+    Atomics.wait(this.state.i32, WAKE, seen, Math.min(timeoutMs, MAX_WAIT_MS));
+    this.#checkStop();
   }
 
   /** Waits until `ready()` is true (checked after every wake). */
@@ -94,6 +149,13 @@ export class GuestContext {
     }
   }
 }
+
+/**
+ * The longest single Atomics.wait: 2^31 - 1 ms, the largest delay every runtime's timers take
+ * as it is. A longer wait (a u64 clock of years) is a series of these, each followed by a check
+ * of the deadline, so it never ends early and never spins.
+ */
+export const MAX_WAIT_MS = 2 ** 31 - 1;
 
 /** fd_fdstat_get's record size: probing node:wasi's fds borrows this many guest bytes. */
 const FDSTAT_SIZE = 24;

@@ -8,8 +8,13 @@ import { listen, Listener } from '../sources/tcp/listener.js';
 import type { SocketAddress } from '../sources/tcp/address.js';
 import type { ListenOptions } from '../sources/tcp/options.js';
 import type { GuestWorkerData } from './guest-worker.js';
-import { SharedState, type GuestMessage } from './shared-state.js';
+import { OutputSinks, stdinSource, type InputSource, type OutputTarget } from './host-stdio.js';
+import { RESPONSE, SharedState, STOP, type GuestMessage } from './shared-state.js';
 import { SocketHost } from './socket-host.js';
+import { WasiTrapError } from './traps.js';
+
+export { WasiTrapError } from './traps.js';
+export type { InputSource, OutputTarget } from './host-stdio.js';
 
 export interface RunWasiOptions {
   /** The guest's argv, argv[0] included (as node:wasi takes it); default [the file's name]. */
@@ -22,10 +27,20 @@ export interface RunWasiOptions {
    * made by `listen()` (the run takes them over and closes them at the end).
    */
   listen?: Array<ListenOptions | Listener>;
-  /** Host fds for the guest's 0, 1 and 2 (default the process's own). */
-  stdin?: number;
-  stdout?: number;
-  stderr?: number;
+  /**
+   * The guest's fd 0: a host fd (default 0, the process's stdin), a string or bytes (then EOF),
+   * or a Readable. Nothing is read before the guest reads or polls fd 0.
+   */
+  stdin?: InputSource;
+  /** The guest's fd 1: a host fd (default 1), a Writable, or a callback given each chunk in order. */
+  stdout?: OutputTarget;
+  /** The guest's fd 2: as stdout (default host fd 2). */
+  stderr?: OutputTarget;
+  /**
+   * Ends the run: the guest's worker is terminated, its listeners and connections are closed, and
+   * runWasi rejects with an AbortError (code 'ABORT_ERR', cause: the signal's reason).
+   */
+  signal?: AbortSignal;
   /** Connections the guest may hold at once, listeners included (default 64). */
   maxSockets?: number;
   /** Bytes of each shared ring, per direction and connection (a power of two, default 64 KiB). */
@@ -35,6 +50,7 @@ export interface RunWasiOptions {
 }
 
 export interface RunWasiResult {
+  /** The guest's proc_exit code (a u32), or 0 when it returned from `_start`. */
   exitCode: number;
   /** Cross-thread wakes of the guest by the main thread (Atomics.notify calls that woke it). */
   wakes: number;
@@ -49,22 +65,44 @@ function locateWorker(): URL {
   throw new Error('wasmux: dist/src/wasi/guest-worker.js is missing; run `npm run build`');
 }
 
+/** The error an aborted run rejects with, shaped as Node's own AbortError. */
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal);
+}
+
 /**
  * Runs a WASI preview1 guest in a worker thread with real TCP listeners (docs/wasi.md). Resolves
- * with its exit code once it returns or calls proc_exit; rejects if it traps or cannot be
- * instantiated. Everything is closed and the worker is gone when the promise settles.
+ * with its exit code once it returns or calls proc_exit, after its last output byte has been
+ * written; rejects with a WasiTrapError if it traps, with an AbortError if `signal` aborts, or
+ * with the reason it could not be instantiated. Everything is closed and the worker is gone when
+ * the promise settles.
  */
 export async function runWasi(wasm: string | WebAssembly.Module, options: RunWasiOptions = {}): Promise<RunWasiResult> {
-  const module = typeof wasm === 'string' ? new WebAssembly.Module(await readFile(wasm)) : wasm;
+  const { signal } = options;
   const listeners: Listener[] = [];
   let hiddenDir: string | undefined;
   let host: SocketHost | undefined;
+  let outputs: OutputSinks | undefined;
+  let worker: Worker | undefined;
+  let onAbort: (() => void) | undefined;
   try {
-    for (const entry of options.listen ?? []) listeners.push(entry instanceof Listener ? entry : await listen(entry));
+    checkAborted(signal);
+    const module = typeof wasm === 'string' ? new WebAssembly.Module(await readFile(wasm)) : wasm;
+    for (const entry of options.listen ?? []) {
+      listeners.push(entry instanceof Listener ? entry : await listen(entry));
+      checkAborted(signal);
+    }
     const maxSockets = options.maxSockets ?? 64;
     if (maxSockets < listeners.length + 1) throw new RangeError(`maxSockets must exceed the ${listeners.length} listeners`);
-    const layout = { slots: maxSockets, ringBytes: options.ringBytes ?? 65536 };
+    // One slot more than maxSockets: the last is stdin's ring.
+    const layout = { slots: maxSockets + 1, ringBytes: options.ringBytes ?? 65536 };
     const state = SharedState.create(layout);
+    const stdin = stdinSource(options.stdin);
+    outputs = new OutputSinks(state, options.stdout, options.stderr);
     // Each listener's fd is, for node:wasi, a preopen of one empty hidden directory: it holds the
     // number (so that node:wasi's directories come after) and lets sock_accept reserve numbers.
     const preopens: Array<[string, string]> = [];
@@ -73,34 +111,65 @@ export async function runWasi(wasm: string | WebAssembly.Module, options: RunWas
       listeners.forEach((_, i) => preopens.push([`/.wasmux-listener-${i}`, hiddenDir!]));
     }
     preopens.push(...Object.entries(options.preopens ?? {}));
-    host = new SocketHost(state, listeners, options.stdin ?? 0);
+    checkAborted(signal);
+    host = new SocketHost(state, listeners, stdin);
     options.onListening?.(listeners.map((l) => l.address()));
     const data: GuestWorkerData = {
       module,
       args: options.args ?? [typeof wasm === 'string' ? basename(wasm) : 'guest.wasm'],
       env: options.env ?? {},
       preopens,
-      stdin: options.stdin ?? 0,
-      stdout: options.stdout ?? 1,
-      stderr: options.stderr ?? 2,
+      stdioTypes: [stdin.filetype, outputs.filetype(1), outputs.filetype(2)],
       sab: state.sab,
       layout,
       listeners: listeners.length,
     };
-    const worker = new Worker(locateWorker(), { workerData: data });
+    const started = new Worker(locateWorker(), { workerData: data });
+    worker = started;
     const socketHost = host;
+    const sinks = outputs;
     const exitCode = await new Promise<number>((resolve, reject) => {
-      worker.on('message', (message: GuestMessage | { op: 'exit'; code: number }) => {
-        if (message.op === 'exit') resolve(message.code);
-        else socketHost.onMessage(message);
+      let settled = false;
+      const settle = (outcome: () => void): void => {
+        if (settled) return;
+        settled = true;
+        outcome();
+      };
+      const stop = (error: unknown): void => {
+        // Every wait of the guest ends at once (its worker is being terminated too).
+        Atomics.store(state.i32, STOP, 1);
+        state.wake();
+        Atomics.add(state.i32, RESPONSE, 1);
+        Atomics.notify(state.i32, RESPONSE);
+        settle(() => reject(error));
+      };
+      onAbort = () => stop(abortError(signal!));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      sinks.onFatal = stop;
+      started.on('message', (message: GuestMessage) => {
+        if (settled) return;
+        if (message.op === 'write') {
+          sinks.write(message.stream, message.bytes);
+        } else if (message.op === 'exit' || message.op === 'trap') {
+          // The guest's last bytes were posted before this: written before the run settles.
+          void sinks.flushed().then(() => settle(() => {
+            if (message.op === 'exit') resolve(message.code);
+            else reject(new WasiTrapError(message.trap, message.message));
+          }));
+        } else {
+          socketHost.onMessage(message);
+        }
       });
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`wasmux: the guest's worker ended (${code}) without an exit code`)));
-    }).finally(() => worker.terminate());
+      started.once('error', (error) => settle(() => reject(error)));
+      started.once('exit', (code) => settle(() => reject(new Error(`wasmux: the guest's worker ended (${code}) without an exit code`))));
+    });
     return { exitCode, wakes: host.wakes };
   } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    if (worker) await worker.terminate();
     if (host) host.stop();
     else for (const listener of listeners) listener.close();
+    outputs?.close();
     if (hiddenDir !== undefined) await rmdir(hiddenDir).catch(() => {});
   }
 }

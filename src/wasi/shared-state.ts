@@ -4,7 +4,9 @@
  * Layout, in Int32 words then bytes:
  * - header (HEADER_WORDS words): WAKE, the wake counter (the main thread adds 1 and notifies after
  *   anything a guest may wait for changed); RESPONSE, the response counter of the request channel
- *   (the main thread adds 1 and notifies when a request is answered); RESULT, the answer.
+ *   (the main thread adds 1 and notifies when a request is answered); RESULT, the answer; the
+ *   guest's output accounting (OUT_INFLIGHT, OUT_WANT, OUT_ERROR_1/2, see syscalls/stdio.ts) and
+ *   STOP, set when the run is cancelled.
  * - slot control blocks (SLOT_WORDS words per slot): one per listener or connection.
  * - per slot, two byte rings of `ringBytes` (a power of two): RX (main writes received bytes,
  *   guest reads) and TX (guest writes bytes to send, main reads). Each ring is single-producer,
@@ -14,6 +16,15 @@
 export const WAKE = 0;
 export const RESPONSE = 1;
 export const RESULT = 2;
+/** [G adds, M subtracts] bytes of stdout/stderr posted by the guest and not yet written by the main thread. */
+export const OUT_INFLIGHT = 3;
+/** [G sets 1, M takes] the guest waits for OUT_INFLIGHT to drop (wake it when it does). */
+export const OUT_WANT = 4;
+/** [M] 1 once the run is cancelled: every wait of the guest ends and the guest unwinds. */
+export const STOP = 5;
+/** [M] the WASI errno that writing the guest's stdout (fd 1) / stderr (fd 2) failed with (EPIPE...), 0 if none. */
+export const OUT_ERROR_1 = 6;
+export const OUT_ERROR_2 = 7;
 export const HEADER_WORDS = 16;
 
 /** Slot words. Owner in brackets: [M] main thread, [G] guest. */
@@ -45,7 +56,13 @@ export type GuestMessage =
   | { op: 'shutdown'; slot: number; how: number }
   | { op: 'close'; slot: number }
   /** Mirror the host's stdin into a slot's RX ring from now on: answered with the slot or -errno. */
-  | { op: 'stdin' };
+  | { op: 'stdin' }
+  /** Bytes the guest wrote to its stdout (1) or stderr (2), in order; counted in OUT_INFLIGHT. */
+  | { op: 'write'; stream: 1 | 2; bytes: Uint8Array }
+  /** The guest has ended: it returned from _start (0) or called proc_exit. */
+  | { op: 'exit'; code: number }
+  /** The guest trapped: `trap` is the trap's kind in one spelling for every engine (see traps.ts). */
+  | { op: 'trap'; trap: string; message: string };
 
 export interface SharedLayout {
   slots: number;

@@ -5,7 +5,8 @@ import { PosixError } from '../errors.js';
 import { SHUT_RD, SHUT_WR } from '../sources/socket.js';
 import type { Listener } from '../sources/tcp/listener.js';
 import type { TcpSocket } from '../sources/tcp/tcp-socket.js';
-import { EAGAIN, EBADF, EIO, EMFILE, ENOTCONN, ENOTSUP, wasiErrno } from './errno.js';
+import { EAGAIN, EBADF, EIO, EMFILE, ENOTCONN, wasiErrno } from './errno.js';
+import type { StdinSource } from './host-stdio.js';
 import {
   F_RX_DONE, F_TX_DONE, KIND_FREE, KIND_LISTENER, KIND_STREAM, RESPONSE, RESULT, S_ERROR, S_FLAGS, S_PENDING,
   S_RX_WANT, S_TX_WANT, type GuestMessage, type SharedState,
@@ -15,9 +16,10 @@ import {
 const SD_RD = 1;
 const SD_WR = 2;
 
-/** The process's stdin as the guest's fd 0 sees it through a slot's RX ring. */
+/** The host's stdin as the guest's fd 0 sees it through a slot's RX ring. */
 interface MirroredStdin {
-  stream: NodeJS.ReadStream;
+  /** undefined: all the bytes were given at once (a string or a Uint8Array). */
+  stream?: NodeJS.ReadableStream;
   /** Chunks not yet in the ring (it was full). */
   queue: Buffer[];
   ended?: boolean;
@@ -53,12 +55,13 @@ export class SocketHost {
   wakes = 0;
   /** Something a guest may be waiting for changed since the last wake. */
   #changed = false;
-  /** The host fd the guest's stdin is (only 0, the process's own, can be mirrored). */
-  readonly #stdinFd: number;
+  /** Where the guest's stdin comes from (see host-stdio.ts). */
+  readonly #stdin: StdinSource | undefined;
+  #stdinClosed = false;
 
-  constructor(state: SharedState, listeners: readonly Listener[], stdinFd = 0) {
+  constructor(state: SharedState, listeners: readonly Listener[], stdin?: StdinSource) {
     this.#state = state;
-    this.#stdinFd = stdinFd;
+    this.#stdin = stdin;
     this.#slots = new Array<SlotEntry | undefined>(state.slots);
     this.#respond = (value) => {
       Atomics.store(state.i32, RESULT, value);
@@ -170,8 +173,9 @@ export class SocketHost {
     return free;
   }
 
+  /** A free socket slot (the last one is stdin's), or -1. */
   #freeSlot(): number {
-    for (let i = 0; i < this.#slots.length; i++) if (this.#slots[i] === undefined) return i;
+    for (let i = 0; i < this.#slots.length - 1; i++) if (this.#slots[i] === undefined) return i;
     return -1;
   }
 
@@ -199,6 +203,12 @@ export class SocketHost {
   #close(slot: number): void {
     const entry = this.#slots[slot];
     if (!entry) return;
+    if (entry.stdin) {
+      this.#detachStdin(entry.stdin);
+      this.#stdinClosed = true;
+      this.#free(slot);
+      return;
+    }
     if (entry.listener) {
       this.#byFd.delete(entry.listener.fileno());
       entry.listener.close();
@@ -324,21 +334,23 @@ export class SocketHost {
   }
 
   /**
-   * Starts mirroring the host's stdin into a free slot's RX ring, so that the guest's poll_oneoff
-   * sees fd 0 readable only when there is data or EOF (node:wasi's fd 0 is a blocking read with
-   * no readiness). Only the process's own stdin (fd 0) can be mirrored: its stream is the one
-   * Node reads without blocking a thread for pipes and terminals alike.
+   * Starts mirroring the guest's stdin into a free slot's RX ring, the first time the guest reads
+   * or polls fd 0: poll_oneoff then sees fd 0 readable only when there is data or EOF, and reads
+   * never block a thread of the host. A stream is read with flow control (paused while the ring
+   * is full); bytes given at once are queued whole, followed by EOF.
    */
   #attachStdin(): number {
-    if (this.#stdinFd !== 0) return -ENOTSUP;
-    const existing = this.#slots.findIndex((entry) => entry?.stdin !== undefined);
-    if (existing >= 0) return existing;
-    const slot = this.#freeSlot();
-    if (slot < 0) return -EMFILE;
-    const stream = process.stdin;
-    const mirror: MirroredStdin = { stream, queue: [], onData: () => {}, onEnd: () => {}, onError: () => {} };
-    mirror.onData = (chunk: Buffer) => {
-      mirror.queue.push(chunk);
+    const source = this.#stdin;
+    if (source === undefined) return -EBADF;
+    // The last slot is stdin's (run-wasi.ts adds it to maxSockets): reading fd 0 never fails
+    // for want of a slot. Once the guest has closed fd 0 it stays closed.
+    const slot = this.#state.slots - 1;
+    const entry = this.#slots[slot];
+    if (entry !== undefined) return entry.stdin ? slot : -EBADF;
+    if (this.#stdinClosed) return -EBADF;
+    const mirror: MirroredStdin = { queue: [], onData: () => {}, onEnd: () => {}, onError: () => {} };
+    mirror.onData = (chunk: Buffer | string) => {
+      mirror.queue.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
       this.#fillStdin(slot, mirror);
       this.#wake();
     };
@@ -355,11 +367,29 @@ export class SocketHost {
     };
     this.#slots[slot] = { stdin: mirror, closing: false, shutWrPending: false };
     this.#state.resetSlot(slot, KIND_STREAM);
-    stream.on('data', mirror.onData);
-    stream.on('end', mirror.onEnd);
-    stream.on('error', mirror.onError);
-    stream.resume();
+    if (source.bytes !== undefined) {
+      if (source.bytes.length > 0) mirror.queue.push(source.bytes);
+      mirror.ended = true;
+      this.#fillStdin(slot, mirror);
+    } else {
+      const stream = source.open!();
+      mirror.stream = stream;
+      stream.on('data', mirror.onData);
+      stream.on('end', mirror.onEnd);
+      stream.on('error', mirror.onError);
+      stream.resume();
+    }
     return slot;
+  }
+
+  /** Stops mirroring: the stream is left to the rest of the program, paused (or destroyed if we made it). */
+  #detachStdin(mirror: MirroredStdin): void {
+    const stream = mirror.stream;
+    if (stream === undefined) return;
+    mirror.stream = undefined;
+    stream.removeListener('data', mirror.onData).removeListener('end', mirror.onEnd).removeListener('error', mirror.onError);
+    stream.pause();
+    if (this.#stdin?.own) (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
   }
 
   /** Moves queued stdin chunks into the slot's RX ring; pauses stdin while the ring is full. */
@@ -370,7 +400,7 @@ export class SocketHost {
       if (views.length === 0) {
         state.store(slot, S_RX_WANT, 1); // the guest sends 'rx' once it has made room
         if (state.used(slot, false) === state.ringBytes) {
-          mirror.stream.pause();
+          mirror.stream?.pause();
           return;
         }
         Atomics.store(state.i32, state.word(slot, S_RX_WANT), 0);
@@ -391,7 +421,7 @@ export class SocketHost {
       Atomics.or(state.i32, state.word(slot, S_FLAGS), F_RX_DONE);
       this.#changed = true;
     } else {
-      mirror.stream.resume();
+      mirror.stream?.resume();
     }
   }
 
@@ -400,12 +430,8 @@ export class SocketHost {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const entry of this.#slots) {
-      const mirror = entry?.stdin;
-      if (mirror) {
-        // Leave stdin to the rest of the program, paused, so that it does not keep Node running.
-        mirror.stream.off('data', mirror.onData).off('end', mirror.onEnd).off('error', mirror.onError);
-        mirror.stream.pause();
-      }
+      // Leave stdin to the rest of the program, paused, so that it does not keep Node running.
+      if (entry?.stdin) this.#detachStdin(entry.stdin);
       entry?.listener?.close();
       entry?.socket?.close();
     }

@@ -1,6 +1,9 @@
-import { EBADF, EINVAL, ENOTDIR, ESPIPE, SUCCESS, WasiErrno } from '../errno.js';
-import type { GuestContext } from '../guest-context.js';
+import { EBADF, EINVAL, ENOTDIR, ENOTSUP, ESPIPE, SUCCESS, WasiErrno } from '../errno.js';
+import { nodeFdOpen, type GuestContext } from '../guest-context.js';
 import { FDFLAGS_NONBLOCK, recvStream, sendStream } from './sock.js';
+import {
+  stdioClose, stdioFdstatGet, stdioFdstatSetFlags, stdioFilestatGet, stdioRead, stdioWrite,
+} from './stdio.js';
 
 /** filetype SOCKET_STREAM */
 export const FILETYPE_SOCKET_STREAM = 6;
@@ -19,21 +22,26 @@ export const STREAM_RIGHTS = R_FD_READ | R_FD_WRITE | R_FD_FDSTAT_SET_FLAGS | R_
 export const LISTENER_RIGHTS = R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE | R_SOCK_ACCEPT;
 
 export function fdRead(ctx: GuestContext, fd: number, iovs: number, iovsLen: number, nread: number): number {
-  // Fd 0 goes through its ring once poll_oneoff has started mirroring it (see SocketHost).
-  const socket = ctx.socket(fd) ?? (fd === 0 ? ctx.stdinIfMirrored() : undefined);
-  if (socket === undefined) return ctx.raw['fd_read']!(fd as never, iovs as never, iovsLen as never, nread as never);
+  const socket = ctx.socket(fd);
+  const stdio = ctx.stdioFd(fd);
+  if (socket === undefined && stdio === undefined) {
+    return ctx.raw['fd_read']!(fd as never, iovs as never, iovsLen as never, nread as never);
+  }
   const bufs = ctx.memory.iovecs(iovs, iovsLen);
   ctx.memory.check(nread, 4);
-  ctx.memory.setU32(nread, recvStream(ctx, socket, bufs, 0));
+  ctx.memory.setU32(nread, socket !== undefined ? recvStream(ctx, socket, bufs, 0) : stdioRead(ctx, stdio!, bufs));
   return SUCCESS;
 }
 
 export function fdWrite(ctx: GuestContext, fd: number, iovs: number, iovsLen: number, nwritten: number): number {
   const socket = ctx.socket(fd);
-  if (socket === undefined) return ctx.raw['fd_write']!(fd as never, iovs as never, iovsLen as never, nwritten as never);
+  const stdio = ctx.stdioFd(fd);
+  if (socket === undefined && stdio === undefined) {
+    return ctx.raw['fd_write']!(fd as never, iovs as never, iovsLen as never, nwritten as never);
+  }
   const bufs = ctx.memory.iovecs(iovs, iovsLen);
   ctx.memory.check(nwritten, 4);
-  ctx.memory.setU32(nwritten, sendStream(ctx, socket, bufs));
+  ctx.memory.setU32(nwritten, socket !== undefined ? sendStream(ctx, socket, bufs) : stdioWrite(ctx, stdio!, bufs));
   return SUCCESS;
 }
 
@@ -46,12 +54,16 @@ function closeSocket(ctx: GuestContext, fd: number): void {
 }
 
 export function fdClose(ctx: GuestContext, fd: number): number {
+  const stdio = ctx.stdioFd(fd);
+  if (stdio !== undefined) return stdioClose(ctx, stdio);
   if (ctx.socket(fd) === undefined) return ctx.raw['fd_close']!(fd as never);
   closeSocket(ctx, fd >>> 0);
   return ctx.raw['fd_close']!(fd as never); // the reserved number (see reserveFd)
 }
 
 export function fdFdstatGet(ctx: GuestContext, fd: number, buf: number): number {
+  const stdio = ctx.stdioFd(fd);
+  if (stdio !== undefined) return stdioFdstatGet(ctx, stdio, buf);
   const socket = ctx.socket(fd);
   if (socket === undefined) return ctx.raw['fd_fdstat_get']!(fd as never, buf as never);
   ctx.memory.check(buf, 24);
@@ -64,6 +76,8 @@ export function fdFdstatGet(ctx: GuestContext, fd: number, buf: number): number 
 }
 
 export function fdFdstatSetFlags(ctx: GuestContext, fd: number, flags: number): number {
+  const stdio = ctx.stdioFd(fd);
+  if (stdio !== undefined) return stdioFdstatSetFlags(stdio, flags);
   const socket = ctx.socket(fd);
   if (socket === undefined) return ctx.raw['fd_fdstat_set_flags']!(fd as never, flags as never);
   if ((flags & ~FDFLAGS_NONBLOCK) !== 0) throw new WasiErrno(EINVAL); // APPEND, DSYNC, RSYNC, SYNC: files only
@@ -72,6 +86,8 @@ export function fdFdstatSetFlags(ctx: GuestContext, fd: number, flags: number): 
 }
 
 export function fdFilestatGet(ctx: GuestContext, fd: number, buf: number): number {
+  const stdio = ctx.stdioFd(fd);
+  if (stdio !== undefined) return stdioFilestatGet(ctx, stdio, buf);
   if (ctx.socket(fd) === undefined) return ctx.raw['fd_filestat_get']!(fd as never, buf as never);
   ctx.memory.bytes(buf, 64).fill(0);
   ctx.memory.setU8(buf + 16, FILETYPE_SOCKET_STREAM);
@@ -79,13 +95,58 @@ export function fdFilestatGet(ctx: GuestContext, fd: number, buf: number): numbe
   return SUCCESS;
 }
 
-/** fd_renumber: node:wasi moves the number (our sockets' numbers are reserved there too), then we move the socket. */
+/** oflags DIRECTORY */
+const OFLAGS_DIRECTORY = 2;
+
+/** Whether this runtime's node:wasi fd_renumber(a, b) moves b onto a (Bun 1.x's does); probed once. */
+let renumberSwapped: boolean | undefined;
+
+/**
+ * Probes node:wasi's fd_renumber with two throwaway numbers opened relative to `dirFd` (one of
+ * our sockets: a hidden empty directory for node:wasi, see reserveFd), lending 8 bytes of guest
+ * memory for the path and the results and putting them back (the guest is blocked in this call).
+ */
+function probeRenumber(ctx: GuestContext, dirFd: number): boolean {
+  const raw = ctx.raw;
+  const saved = ctx.memory.bytes(0, 8).slice();
+  const open = (): number => {
+    ctx.memory.setU8(0, 0x2e); // "."
+    const errno = raw['path_open']!(dirFd as never, 0 as never, 0 as never, 1 as never, OFLAGS_DIRECTORY as never,
+      0n as never, 0n as never, 0 as never, 4 as never);
+    return errno === SUCCESS ? ctx.memory.u32(4) : -1;
+  };
+  try {
+    const a = open();
+    const b = open();
+    if (a < 0 || b < 0) {
+      for (const fd of [a, b]) if (fd >= 0) raw['fd_close']!(fd as never);
+      return false;
+    }
+    raw['fd_renumber']!(a as never, b as never);
+    const swapped = nodeFdOpen(ctx, a) && !nodeFdOpen(ctx, b);
+    raw['fd_close']!((swapped ? a : b) as never);
+    return swapped;
+  } finally {
+    ctx.memory.bytes(0, 8).set(saved);
+  }
+}
+
+/**
+ * fd_renumber: node:wasi moves the number (our sockets' numbers are reserved there too), then we
+ * move the socket. The number move is done the witx's way round on every runtime.
+ */
 export function fdRenumber(ctx: GuestContext, from: number, to: number): number {
   from >>>= 0;
   to >>>= 0;
+  // node:wasi would close the host process's own fd 0, 1 or 2 behind a stdio number.
+  if (ctx.stdioFd(from) !== undefined || ctx.stdioFd(to) !== undefined) throw new WasiErrno(ENOTSUP);
   if (ctx.socket(from) === undefined && ctx.socket(to) === undefined) return ctx.raw['fd_renumber']!(from as never, to as never);
-  const errno = ctx.raw['fd_renumber']!(from as never, to as never);
-  if (errno !== SUCCESS || from === to) return errno;
+  if (from === to) return SUCCESS;
+  renumberSwapped ??= probeRenumber(ctx, ctx.socket(from) !== undefined ? from : to);
+  const errno = renumberSwapped
+    ? ctx.raw['fd_renumber']!(to as never, from as never)
+    : ctx.raw['fd_renumber']!(from as never, to as never);
+  if (errno !== SUCCESS) return errno;
   closeSocket(ctx, to);
   const socket = ctx.sockets.get(from);
   ctx.sockets.delete(from);
@@ -94,7 +155,7 @@ export function fdRenumber(ctx: GuestContext, from: number, to: number): number 
 }
 
 /**
- * What the other fd-taking calls return on a socket fd, and which argument positions hold fds
+ * What the other fd-taking calls return on a socket fd or one of our stdio fds, and which argument positions hold fds
  * (path_link and path_rename take two, path_symlink's is third). Calls on node:wasi's fds pass
  * through untouched.
  */

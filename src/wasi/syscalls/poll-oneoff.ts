@@ -1,14 +1,12 @@
 import { EBADF, EINVAL, SUCCESS, WasiErrno } from '../errno.js';
-import { nodeFdOpen, type GuestContext, type SocketFd } from '../guest-context.js';
+import { nodeFdOpen, type GuestContext, type SocketFd, type StdioFd } from '../guest-context.js';
 import { F_RX_DONE, F_TX_DONE, S_ERROR, S_FLAGS, S_PENDING } from '../shared-state.js';
+import { CLOCK_MONOTONIC, CLOCK_REALTIME, monotonicNs, outputError, outputRoom, realtimeNs } from './stdio.js';
 
 /** eventtype */
 const EVENTTYPE_CLOCK = 0;
 const EVENTTYPE_FD_READ = 1;
 const EVENTTYPE_FD_WRITE = 2;
-/** clockid */
-const CLOCK_REALTIME = 0;
-const CLOCK_MONOTONIC = 1;
 /** subclockflags */
 const SUBSCRIPTION_CLOCK_ABSTIME = 1;
 /** eventrwflags */
@@ -33,15 +31,18 @@ interface Ready {
   flags: number;
 }
 
-const monotonicNs = (): bigint => process.hrtime.bigint();
-const realtimeNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
-
 /**
  * poll_oneoff(in, out, nsubscriptions, nevents). Checks every fd subscription against the
  * mirrored levels in shared memory; if none is ready and no clock has expired, sleeps on the wake
  * counter until the main thread bumps it or the earliest clock deadline passes. Errors are per
  * subscription (an event with `error` set); the call itself fails only for zero subscriptions
  * (EINVAL) and bad pointers (EFAULT).
+ *
+ * It never waits for the main thread when something is ready, and it cannot hold the main thread
+ * up: the guest runs in its own thread and the main thread fills the rings from its own event
+ * loop, so bytes for one socket reach the guest's next call whatever another socket keeps
+ * reporting (docs/wasi.md, "No starvation"). A clock of any length is slept in steps of at most
+ * MAX_WAIT_MS (ctx.sleep), each followed by a look at the deadline: never early, never a spin.
  */
 export function pollOneoff(ctx: GuestContext, inPtr: number, outPtr: number, nsubs: number, neventsPtr: number): number {
   const mem = ctx.memory;
@@ -52,7 +53,7 @@ export function pollOneoff(ctx: GuestContext, inPtr: number, outPtr: number, nsu
   mem.check(neventsPtr, 4);
   const now = monotonicNs();
   const subs: Sub[] = [];
-  let deadline = -1n;
+  let deadline: bigint | null = null; // the earliest clock's
   for (let i = 0; i < nsubs; i++) {
     const at = inPtr + i * SUBSCRIPTION_SIZE;
     const sub: Sub = { userdata: mem.u64(at), type: mem.u8(at + 8), fd: 0, deadline: 0n, error: SUCCESS };
@@ -67,7 +68,7 @@ export function pollOneoff(ctx: GuestContext, inPtr: number, outPtr: number, nsu
       } else {
         sub.error = EINVAL; // the CPU-time clocks cannot be waited for
       }
-      if (sub.error === SUCCESS && (deadline < 0n || sub.deadline < deadline)) deadline = sub.deadline;
+      if (sub.error === SUCCESS && (deadline === null || sub.deadline < deadline)) deadline = sub.deadline;
     } else if (sub.type === EVENTTYPE_FD_READ || sub.type === EVENTTYPE_FD_WRITE) {
       sub.fd = mem.u32(at + 16);
     } else {
@@ -98,28 +99,44 @@ export function pollOneoff(ctx: GuestContext, inPtr: number, outPtr: number, nsu
       mem.setU32(neventsPtr, n);
       return SUCCESS;
     }
-    const remainingMs = deadline < 0n ? Infinity : Number(deadline - time) / 1e6;
+    const remainingMs = deadline === null ? Infinity : Number(deadline - time) / 1e6;
     ctx.sleep(seen, Math.max(0, remainingMs));
   }
 }
 
 /**
- * Stdin is readable when the host's stdin has data or EOF: its bytes go through a ring that the
- * main thread fills, started the first time the guest polls fd 0 for reading (undefined: fd 0 is
- * closed, or the host's stdin cannot be mirrored; node:wasi's answer then stands).
+ * Our stdio fds: stdin is readable when the host's stdin has data or EOF (its ring, mirrored from
+ * the first poll or read on); stdout and stderr are writable while the bytes on their way to the
+ * main thread are under OUT_LIMIT. The other direction of each is EBADF, as for fd_read/fd_write.
  */
-function stdinRing(ctx: GuestContext): SocketFd | undefined {
-  return ctx.stdinIfMirrored() ?? (nodeFdOpen(ctx, 0) ? ctx.mirroredStdin() ?? undefined : undefined);
+function stdioReadiness(ctx: GuestContext, entry: StdioFd, read: boolean): Ready | null {
+  const badf = { error: EBADF, nbytes: 0, flags: 0 };
+  if (entry.closed || read !== (entry.stream === 0)) return badf;
+  if (entry.stream === 0) {
+    const ring = ctx.stdinRing();
+    return typeof ring === 'number' ? { error: ring, nbytes: 0, flags: 0 } : socketReadiness(ctx, ring, true);
+  }
+  const error = outputError(ctx, entry.stream);
+  if (error !== 0) return { error, nbytes: 0, flags: 0 };
+  const room = outputRoom(ctx);
+  return room > 0 ? { error: SUCCESS, nbytes: room, flags: 0 } : null;
 }
 
 /** One fd subscription's state now: null if not ready. */
 function fdReadiness(ctx: GuestContext, fd: number, read: boolean): Ready | null {
-  const socket = ctx.socket(fd) ?? (fd === 0 && read ? stdinRing(ctx) : undefined);
+  const stdio = ctx.stdioFd(fd);
+  if (stdio !== undefined) return stdioReadiness(ctx, stdio, read);
+  const socket = ctx.socket(fd);
   if (socket === undefined) {
     // node:wasi's other fds (stdout, stderr, files): reported ready, as regular files always are;
     // a write to a full pipe or terminal may then block the guest (docs/wasi.md).
     return { error: nodeFdOpen(ctx, fd) ? SUCCESS : EBADF, nbytes: 0, flags: 0 };
   }
+  return socketReadiness(ctx, socket, read);
+}
+
+/** A socket's (or the stdin ring's) readiness from its mirrored slot. */
+function socketReadiness(ctx: GuestContext, socket: SocketFd, read: boolean): Ready | null {
   const { state } = ctx;
   const slot = socket.slot;
   if (socket.listener) {

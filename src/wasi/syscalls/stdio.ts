@@ -1,0 +1,153 @@
+/**
+ * The guest's fds 0, 1 and 2, and its clocks: ours on every runtime. node:wasi's stdio is not the
+ * same everywhere (Bun's ignores the fds it is given, Deno's worker writes nothing to them), so:
+ * - stdout/stderr: each fd_write posts its bytes to the main thread, which writes them to the
+ *   embedder's target (an fd, a Writable or a callback) in order. OUT_INFLIGHT counts the bytes
+ *   posted and not yet written; a write waits while it is above OUT_LIMIT, so a guest that writes
+ *   faster than its reader is held back (bounded memory) as a blocking write(2) would be.
+ * - stdin: reads and polls go through an RX ring the main thread fills (see SocketHost).
+ * - clock_time_get/clock_res_get for MONOTONIC and REALTIME: the clocks poll_oneoff measures its
+ *   deadlines on, so that an ABSTIME deadline made from clock_time_get means the same instant.
+ */
+import { EAGAIN, EBADF, EINVAL, SUCCESS, WasiErrno } from '../errno.js';
+import type { GuestContext, StdioFd } from '../guest-context.js';
+import { OUT_ERROR_1, OUT_ERROR_2, OUT_INFLIGHT, OUT_WANT } from '../shared-state.js';
+import { FDFLAGS_NONBLOCK, recvStream } from './sock.js';
+
+/** Output bytes that may be on their way to the main thread before writes wait. */
+export const OUT_LIMIT = 1 << 20;
+
+/** Rights bits (wasi_snapshot_preview1 `rights`). */
+const R_FD_READ = 1n << 1n;
+const R_FD_FDSTAT_SET_FLAGS = 1n << 3n;
+const R_FD_WRITE = 1n << 6n;
+const R_FD_FILESTAT_GET = 1n << 21n;
+const R_POLL_FD_READWRITE = 1n << 27n;
+const COMMON_RIGHTS = R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE;
+
+/** The errno a failed output target left for `stream` (EPIPE after the reader went away), or 0. */
+export function outputError(ctx: GuestContext, stream: 1 | 2): number {
+  return Atomics.load(ctx.state.i32, stream === 1 ? OUT_ERROR_1 : OUT_ERROR_2);
+}
+
+/** Room for output now (0: full; then OUT_WANT is set so that the main thread wakes us). */
+export function outputRoom(ctx: GuestContext): number {
+  const i32 = ctx.state.i32;
+  let room = OUT_LIMIT - Atomics.load(i32, OUT_INFLIGHT);
+  if (room > 0) return room;
+  Atomics.store(i32, OUT_WANT, 1);
+  room = OUT_LIMIT - Atomics.load(i32, OUT_INFLIGHT); // it may have dropped before WANT was seen
+  return room > 0 ? room : 0;
+}
+
+/** An open stdio fd, or EBADF. */
+function openStdio(entry: StdioFd): StdioFd {
+  if (entry.closed) throw new WasiErrno(EBADF);
+  return entry;
+}
+
+/** fd_write on 1 or 2: the bytes are posted in one message, in order with every other write. */
+export function stdioWrite(ctx: GuestContext, entry: StdioFd, bufs: Uint8Array[]): number {
+  const { stream } = openStdio(entry);
+  if (stream === 0) throw new WasiErrno(EBADF); // stdin is not open for writing
+  const total = bufs.reduce((sum, b) => sum + b.length, 0);
+  const i32 = ctx.state.i32;
+  const fits = (inflight: number): boolean => inflight === 0 || inflight + total <= OUT_LIMIT;
+  let take = total;
+  for (;;) {
+    const error = outputError(ctx, stream);
+    if (error !== 0) throw new WasiErrno(error);
+    if (total === 0) return 0;
+    const seen = ctx.wakeCount();
+    // Nothing on its way: even a write larger than the limit goes out whole.
+    if (fits(Atomics.load(i32, OUT_INFLIGHT))) break;
+    if (entry.nonblock) {
+      take = Math.min(total, OUT_LIMIT - Atomics.load(i32, OUT_INFLIGHT));
+      if (take > 0) break;
+      throw new WasiErrno(EAGAIN);
+    }
+    Atomics.store(i32, OUT_WANT, 1); // then look again: the main thread may have written meanwhile
+    if (fits(Atomics.load(i32, OUT_INFLIGHT))) break;
+    ctx.sleep(seen);
+  }
+  const bytes = new Uint8Array(take);
+  let at = 0;
+  for (const buf of bufs) {
+    const n = Math.min(buf.length, take - at);
+    bytes.set(buf.subarray(0, n), at);
+    at += n;
+    if (at === take) break;
+  }
+  Atomics.add(ctx.state.i32, OUT_INFLIGHT, take);
+  ctx.port.postMessage({ op: 'write', stream, bytes }, [bytes.buffer]);
+  return take;
+}
+
+/** fd_read on 0: from the stdin ring (blocking unless NONBLOCK). */
+export function stdioRead(ctx: GuestContext, entry: StdioFd, bufs: Uint8Array[]): number {
+  if (openStdio(entry).stream !== 0) throw new WasiErrno(EBADF); // stdout/stderr are not open for reading
+  const ring = ctx.stdinRing();
+  if (typeof ring === 'number') throw new WasiErrno(ring);
+  ring.nonblock = entry.nonblock;
+  return recvStream(ctx, ring, bufs, 0);
+}
+
+export function stdioFdstatGet(ctx: GuestContext, entry: StdioFd, buf: number): number {
+  openStdio(entry);
+  ctx.memory.check(buf, 24);
+  ctx.memory.bytes(buf, 24).fill(0);
+  ctx.memory.setU8(buf, entry.filetype);
+  ctx.memory.setU16(buf + 2, entry.nonblock ? FDFLAGS_NONBLOCK : 0);
+  // No FD_SEEK/FD_TELL: wasi-libc's isatty() is then true exactly for a CHARACTER_DEVICE.
+  ctx.memory.setU64(buf + 8, COMMON_RIGHTS | (entry.stream === 0 ? R_FD_READ : R_FD_WRITE));
+  return SUCCESS;
+}
+
+export function stdioFdstatSetFlags(entry: StdioFd, flags: number): number {
+  openStdio(entry);
+  if ((flags & ~FDFLAGS_NONBLOCK) !== 0) throw new WasiErrno(EINVAL);
+  entry.nonblock = (flags & FDFLAGS_NONBLOCK) !== 0;
+  return SUCCESS;
+}
+
+export function stdioFilestatGet(ctx: GuestContext, entry: StdioFd, buf: number): number {
+  openStdio(entry);
+  ctx.memory.bytes(buf, 64).fill(0);
+  ctx.memory.setU8(buf + 16, entry.filetype);
+  ctx.memory.setU64(buf + 24, 1n); // nlink
+  return SUCCESS;
+}
+
+/**
+ * fd_close on 0, 1 or 2: later calls on it are EBADF. The number stays taken in node:wasi's
+ * table: closing node:wasi's entry would close the host process's own fd.
+ */
+export function stdioClose(ctx: GuestContext, entry: StdioFd): number {
+  openStdio(entry);
+  entry.closed = true;
+  const slot = entry.stream === 0 ? ctx.stdinSlot() : undefined;
+  if (slot !== undefined) ctx.request({ op: 'close', slot });
+  return SUCCESS;
+}
+
+/** clock ids */
+export const CLOCK_REALTIME = 0;
+export const CLOCK_MONOTONIC = 1;
+
+export const monotonicNs = (): bigint => process.hrtime.bigint();
+export const realtimeNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
+/** clock_time_get: MONOTONIC and REALTIME are ours; the CPU-time clocks stay node:wasi's. */
+export function clockTimeGet(ctx: GuestContext, id: number, precision: bigint, out: number): number {
+  if (id !== CLOCK_MONOTONIC && id !== CLOCK_REALTIME) {
+    return ctx.raw['clock_time_get']!(id as never, precision as never, out as never);
+  }
+  ctx.memory.setU64(out, id === CLOCK_MONOTONIC ? monotonicNs() : realtimeNs());
+  return SUCCESS;
+}
+
+export function clockResGet(ctx: GuestContext, id: number, out: number): number {
+  if (id !== CLOCK_MONOTONIC && id !== CLOCK_REALTIME) return ctx.raw['clock_res_get']!(id as never, out as never);
+  ctx.memory.setU64(out, id === CLOCK_MONOTONIC ? 1n : 1_000_000n); // hrtime's ns; Date.now()'s ms
+  return SUCCESS;
+}
