@@ -19,6 +19,7 @@
 import {
   EpollSelector, EventLoop, PollSelector, SelectSelector, listen, type Listener, type TcpSocket,
 } from '../src/index.js';
+import { isMainModule } from './main-module.js';
 import { upperCase } from './upper-case.js';
 
 export const SELECTORS = { epoll: EpollSelector, poll: PollSelector, select: SelectSelector } as const;
@@ -117,7 +118,7 @@ function flag(name: string, fallback: string): string {
   return at < 0 ? fallback : process.argv[at + 1] ?? '';
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMainModule(import.meta.url)) {
   const usage = 'usage: blocking-style-server [--port 8080] [--selector epoll|poll|select]';
   const port = Number(flag('--port', '8080'));
   const selector = flag('--selector', 'epoll');

@@ -17,6 +17,7 @@
 // Replies are the received bytes upper-cased (ASCII letters).
 // Run: node dist/examples/busy-polling-server.js [--port 8080] [--report-ms 1000]
 import { listen, type Listener, type TcpSocket } from '../src/index.js';
+import { isMainModule } from './main-module.js';
 import { upperCase } from './upper-case.js';
 
 export interface BusyPollingStats {
@@ -236,7 +237,7 @@ function flag(name: string, fallback: number): number {
   return value;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMainModule(import.meta.url)) {
   const port = flag('--port', 8080);
   const reportMs = Math.max(1, flag('--report-ms', 1000));
   const listener = await listen({ host: '127.0.0.1', port });

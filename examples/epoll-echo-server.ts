@@ -8,6 +8,7 @@ import {
   EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Epoll, Events, eventfd, listen,
   type Listener, type TcpSocket,
 } from '../src/index.js';
+import { isMainModule } from './main-module.js';
 
 export interface EchoServerOptions {
   /** Bytes per recvInto call (default 16 KiB). */
@@ -18,6 +19,8 @@ export interface EchoServerOptions {
   onReceive?: (socket: TcpSocket, chunk: Uint8Array) => void;
   /** Called when a send accepted less than it was given (the send buffer is full). */
   onSendBlocked?: (socket: TcpSocket) => void;
+  /** Called when a client's EOF is read, with the echo bytes still pending for it (sent before the close). */
+  onEof?: (socket: TcpSocket, pendingBytes: number) => void;
 }
 
 export interface EchoServerStats {
@@ -104,19 +107,21 @@ export function serveEcho(listener: Listener, options: EchoServerOptions = {}): 
   const service = (conn: Connection): void => {
     try {
       flush(conn);
-      while (conn.readable && conn.pendingBytes < maxPending) {
+      while (conn.readable && !conn.eof && conn.pendingBytes < maxPending) {
         const n = conn.socket.recvInto(readBuffer);
         if (n === null) {
           conn.readable = false; // drained: the next edge will say when there is more
         } else if (n === 0) {
           conn.readable = false;
-          conn.eof = true;
+          conn.eof = true; // the client sends no more, but may still be reading its echo
+          options.onEof?.(conn.socket, conn.pendingBytes);
         } else {
           const chunk = readBuffer.subarray(0, n);
           options.onReceive?.(conn.socket, chunk);
           echo(conn, chunk);
         }
       }
+      // After the EOF, the connection closes only once its last echo is out (EPOLLOUT edges).
       if (conn.eof && conn.pendingBytes === 0) close(conn);
     } catch (error) {
       // ECONNRESET from recv, EPIPE from send: the peer is gone, and so is the connection.
@@ -160,7 +165,8 @@ export function serveEcho(listener: Listener, options: EchoServerOptions = {}): 
     stopSignal.close();
     listener.close();
   });
-  return { stats, done, stop: () => void stopSignal.write(1) };
+  // stop() once the loop has ended (by stop() or an error) has nothing left to do.
+  return { stats, done, stop: () => void (stopSignal.closed || stopSignal.write(1)) };
 }
 
 function isConnectionError(error: unknown): boolean {
@@ -168,7 +174,7 @@ function isConnectionError(error: unknown): boolean {
   return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMainModule(import.meta.url)) {
   const at = process.argv.indexOf('--port');
   const port = at > 0 ? Number(process.argv[at + 1]) : 8080;
   const listener = await listen({ host: '127.0.0.1', port });

@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import {
   EVENT_READ, EVENT_WRITE, EpollSelector, PollSelector, SelectSelector, connect, type BaseSelector, type TcpSocket,
 } from '../src/index.js';
+import { isMainModule } from './main-module.js';
 
 export const SELECTORS = { epoll: EpollSelector, poll: PollSelector, select: SelectSelector } as const;
 export type SelectorName = keyof typeof SELECTORS;
@@ -297,7 +298,7 @@ function numberFlag(name: string, fallback: number, min: number): number {
   return value;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMainModule(import.meta.url)) {
   const port = numberFlag('--port', 0, 0);
   const count = numberFlag('--count', 20, 1);
   const maxSendBytes = numberFlag('--max-send', 0, 0);

@@ -19,6 +19,7 @@ import {
   EVENT_READ, EVENT_WRITE, EpollSelector, PollSelector, SHUT_WR, SelectSelector, connect, stdin,
   type BaseSelector, type StdinReader, type TcpSocket,
 } from '../src/index.js';
+import { isMainModule } from './main-module.js';
 
 export const SELECTORS = { epoll: EpollSelector, poll: PollSelector, select: SelectSelector } as const;
 export type SelectorName = keyof typeof SELECTORS;
@@ -173,7 +174,7 @@ function usage(why: string): never {
   process.exit(2);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMainModule(import.meta.url)) {
   const args = process.argv.slice(2);
   const flags: Record<string, string> = { '--port': '8088', '--host': '127.0.0.1', '--selector': 'epoll' };
   for (let i = 0; i < args.length; i += 2) {

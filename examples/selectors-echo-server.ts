@@ -3,12 +3,15 @@
 // file object is ready (`accept` for the listener, `read` for a connection), and the main loop
 // only selects and calls. Unlike the textbook version it does not "hope send won't block": what a
 // send does not take is kept, EVENT_WRITE is added until it is out, and reading pauses while too
-// much is kept, so a client that never reads cannot make the server buffer without bound.
+// much is kept, so a client that never reads cannot make the server buffer without bound. A
+// client's EOF only means it sends nothing more: it may still be reading, so a connection whose
+// EOF arrives with echo kept stops reading, sends the rest, and only then closes.
 // Run: node dist/examples/selectors-echo-server.js [--port 8088] [--selector epoll|poll|select]
 import {
   EVENT_READ, EVENT_WRITE, EpollSelector, PollSelector, SelectSelector, eventfd, listen,
   type BaseSelector, type FileLike, type Listener, type TcpSocket,
 } from '../src/index.js';
+import { isMainModule } from './main-module.js';
 
 /** What a registration carries: the function to call with the ready file object and events. */
 type Callback = (fileobj: FileLike, mask: number) => void;
@@ -27,8 +30,12 @@ export interface SelectorsEchoOptions {
   selector?: SelectorName;
   /** Bytes per recv (default 64 KiB, like Python's `recv(65536)`). */
   recvSize?: number;
+  /** Reading a connection pauses while this many echo bytes wait for its client (default 1 MiB). */
+  maxPendingBytes?: number;
   /** Called when a send took less than it was given (the connection's send buffer is full). */
   onSendBlocked?: () => void;
+  /** Called when a client's EOF is read, with the echo bytes still kept for it (sent before the close). */
+  onEof?: (keptBytes: number) => void;
 }
 
 export interface SelectorsEchoServer {
@@ -43,13 +50,22 @@ export interface SelectorsEchoServer {
 /** Reading stops while a connection has this much echo waiting for its peer to read. */
 const MAX_PENDING = 1 << 20;
 
+/** Echo bytes a connection's send buffer did not take yet, in order. */
+interface Kept {
+  parts: Uint8Array[];
+  bytes: number;
+}
+
 export async function startSelectorsEchoServer(options: SelectorsEchoOptions = {}): Promise<SelectorsEchoServer> {
   const name = options.selector ?? 'epoll';
   const recvSize = options.recvSize ?? 65536;
+  const maxPending = options.maxPendingBytes ?? MAX_PENDING;
   const sel: BaseSelector<Callback> = new SELECTORS[name]<Callback>();
   const listener: Listener = await listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, backlog: 511 });
   const stats = { accepted: 0, open: 0, bytesEchoed: 0, sendsBlocked: 0 };
-  const pending = new Map<TcpSocket, Uint8Array[]>();
+  const pending = new Map<TcpSocket, Kept>();
+  /** Connections whose client has sent its EOF: closed as soon as their kept echo is out. */
+  const ending = new Set<TcpSocket>();
   let running = true;
 
   const accept: Callback = () => {
@@ -66,38 +82,52 @@ export async function startSelectorsEchoServer(options: SelectorsEchoOptions = {
   const close = (conn: TcpSocket): void => {
     sel.unregister(conn);
     pending.delete(conn);
-    conn.close();
+    ending.delete(conn);
+    conn.close(); // what send accepted is still delivered, then the FIN
     stats.open--;
   };
 
   /** Sends what is kept for conn; true once nothing is left. */
   const flush = (conn: TcpSocket): boolean => {
-    const queue = pending.get(conn);
-    while (queue !== undefined && queue.length > 0) {
-      const head = queue[0]!;
+    const kept = pending.get(conn);
+    while (kept !== undefined && kept.parts.length > 0) {
+      const head = kept.parts[0]!;
       const sent = conn.send(head);
       stats.bytesEchoed += sent;
+      kept.bytes -= sent;
       if (sent < head.length) {
-        queue[0] = head.subarray(sent);
+        kept.parts[0] = head.subarray(sent);
         return false;
       }
-      queue.shift();
+      kept.parts.shift();
     }
     pending.delete(conn);
     return true;
   };
 
-  const kept = (conn: TcpSocket): number => (pending.get(conn) ?? []).reduce((sum, part) => sum + part.length, 0);
-
   function read(fileobj: FileLike, mask: number): void {
     const conn = fileobj as TcpSocket;
     try {
-      if (mask & EVENT_WRITE && flush(conn)) sel.modify(conn, EVENT_READ, read);
-      if (!(mask & EVENT_READ) || pending.has(conn) && kept(conn) >= MAX_PENDING) return;
+      if (mask & EVENT_WRITE && flush(conn)) {
+        if (ending.has(conn)) {
+          close(conn); // its EOF came earlier, and now the last echo is out
+          return;
+        }
+        sel.modify(conn, EVENT_READ, read);
+      }
+      if (!(mask & EVENT_READ) || ending.has(conn) || (pending.get(conn)?.bytes ?? 0) >= maxPending) return;
       const data = conn.recv(recvSize);
       if (data === null) return; // nothing after all (another reader got there first)
       if (data.length === 0) {
-        close(conn); // EOF: the client is done
+        // EOF: the client sends nothing more, but it may not have read all of its echo yet.
+        const keptBytes = pending.get(conn)?.bytes ?? 0;
+        options.onEof?.(keptBytes);
+        if (keptBytes === 0) {
+          close(conn);
+        } else {
+          ending.add(conn); // no more reading: send the rest, then close (above)
+          sel.modify(conn, EVENT_WRITE, read);
+        }
         return;
       }
       const sent = pending.has(conn) ? 0 : conn.send(data);
@@ -105,10 +135,11 @@ export async function startSelectorsEchoServer(options: SelectorsEchoOptions = {
       if (sent < data.length) {
         stats.sendsBlocked++;
         options.onSendBlocked?.();
-        const queue = pending.get(conn) ?? [];
-        queue.push(data.slice(sent)); // recv's bytes may be a view into the socket's buffer
-        pending.set(conn, queue);
-        const events = kept(conn) >= MAX_PENDING ? EVENT_WRITE : EVENT_READ | EVENT_WRITE;
+        const kept = pending.get(conn) ?? { parts: [], bytes: 0 };
+        kept.parts.push(data.slice(sent)); // recv's bytes may be a view into the socket's buffer
+        kept.bytes += data.length - sent;
+        pending.set(conn, kept);
+        const events = kept.bytes >= maxPending ? EVENT_WRITE : EVENT_READ | EVENT_WRITE;
         sel.modify(conn, events, read);
       }
     } catch (error) {
@@ -140,11 +171,11 @@ export async function startSelectorsEchoServer(options: SelectorsEchoOptions = {
     selector: name,
     stats,
     done,
-    stop: () => void stopSignal.write(1),
+    stop: () => void (stopSignal.closed || stopSignal.write(1)), // once the loop has ended: nothing to do
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMainModule(import.meta.url)) {
   const flag = (name: string): string | undefined => {
     const at = process.argv.indexOf(name);
     return at > 0 ? process.argv[at + 1] : undefined;

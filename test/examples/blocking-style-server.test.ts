@@ -9,7 +9,7 @@ import { SELECTORS, serveBlockingStyle, type BlockingStyleServer } from '../../e
 import { upperCase } from '../../examples/upper-case.js';
 import { listen } from '../../src/index.js';
 import { expectTableEmptyAfterEach } from '../helpers.js';
-import { exchange, killChildrenAfterEach, runExample, upper, within } from './classic-helpers.js';
+import { exchange, killChildrenAfterEach, runExample, signal, upper, within } from './classic-helpers.js';
 
 expectTableEmptyAfterEach();
 killChildrenAfterEach();
@@ -96,7 +96,7 @@ describe('blocking-style server', () => {
     const child = runExample('blocking-style-server', ['--port', '0', '--selector', 'poll']);
     const [, port] = await child.line(/\(one async handler per connection, poll selector\) on 127\.0\.0\.1:(\d+);/);
     expect(await exchange(Number(port), ['ping\n', 'pong\n'])).toBe('PING\nPONG\n');
-    child.process.kill('SIGINT');
+    signal(child, 'SIGINT');
     expect(await child.exited()).toEqual({ code: 0, signal: null });
     expect(child.stdout()).toMatch(/served 1 connections \(at most 1 at once\), \d+ messages, 10 bytes/);
   });

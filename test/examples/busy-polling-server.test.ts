@@ -6,7 +6,7 @@ import { formatCpuSample, serveBusyPolling } from '../../examples/busy-polling-s
 import { upperCase } from '../../examples/upper-case.js';
 import { listen } from '../../src/index.js';
 import { expectTableEmptyAfterEach } from '../helpers.js';
-import { exchange, killChildrenAfterEach, runExample, upper, within } from './classic-helpers.js';
+import { exchange, killChildrenAfterEach, runExample, signal, upper, within } from './classic-helpers.js';
 
 expectTableEmptyAfterEach();
 killChildrenAfterEach();
@@ -74,7 +74,7 @@ describe('busy-polling server', () => {
     const [, port] = await child.line(/on 127\.0\.0\.1:(\d+);/);
     await child.line(/CPU \d+% of a core .* \(idle\)$/); // a window with no client
     expect(await exchange(Number(port), ['ping\n'])).toBe('PING\n');
-    child.process.kill('SIGINT');
+    signal(child, 'SIGINT');
     expect(await child.exited()).toEqual({ code: 0, signal: null });
     expect(child.stdout()).toMatch(/served 1 connections, \d+ messages, 5 bytes in [\d,]+ passes/);
   });

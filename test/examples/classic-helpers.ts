@@ -2,6 +2,7 @@
 // oracle independent of wasmux), example programs run as child processes, and deadlines. Nothing
 // here sleeps: every wait ends on an event, or fails at its deadline.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,35 @@ export function exchange(port: number, chunks: string[]): Promise<string> {
       socket.end();
     });
   }), `client of port ${port}`);
+}
+
+/** SHA-256 of `data`, in hex. */
+export const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/**
+ * A node:net client that reads late: it reads nothing until `readFrom` settles, while it writes
+ * all of `data` and half-closes at once (Node keeps what the kernel does not take yet). Its
+ * receive window stays closed meanwhile, so a server's echo backs up into the server. Resolves
+ * with what came back until the server's FIN: its length and SHA-256.
+ */
+export function sendAllThenReadLate(
+  port: number, data: Uint8Array, readFrom: Promise<unknown>, ms = WAIT_MS,
+): Promise<{ bytes: number; sha256: string }> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  socket.pause(); // attaching 'data' below does not resume a stream paused explicitly
+  const hash = createHash('sha256');
+  let bytes = 0;
+  socket.on('data', (chunk: Buffer) => {
+    hash.update(chunk);
+    bytes += chunk.length;
+  });
+  // Written before 'connect' is even listened for: the write is queued until the connection is up.
+  socket.end(data);
+  void readFrom.then(() => socket.resume(), () => socket.destroy());
+  return within(new Promise<{ bytes: number; sha256: string }>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('end', () => resolve({ bytes, sha256: hash.digest('hex') }));
+  }), `the late reader on port ${port}`, ms).finally(() => socket.destroy());
 }
 
 export interface TestServer {
@@ -103,6 +133,17 @@ export function killChildrenAfterEach(): void {
     for (const child of running) child.kill('SIGKILL');
     running.clear();
   });
+}
+
+/**
+ * Sends `sig` to the child. Not child.kill(sig): Deno's ChildProcess then reports the exit as
+ * `{ code: null, signal }` whatever the child did, even when its handler ran and it exited 0;
+ * process.kill sends the same signal and leaves the real exit status visible on every runtime.
+ */
+export function signal(child: Child | ChildProcessWithoutNullStreams, sig: NodeJS.Signals): void {
+  const pid = 'process' in child ? child.process.pid : child.pid;
+  if (pid === undefined) throw new Error('the child has no pid (it did not start)');
+  process.kill(pid, sig);
 }
 
 /**
