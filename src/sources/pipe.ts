@@ -3,6 +3,7 @@ import { PosixError } from '../errors.js';
 import { Descriptor } from '../fd/descriptor.js';
 import { defaultTable, type DescriptorTable } from '../fd/table.js';
 import { ByteQueue, toBytes } from './byte-queue.js';
+import { readBytes, readIntoBuffer, type ReadQueue } from './read-rules.js';
 
 /** POSIX PIPE_BUF (Linux: 4096): writes of at most this many bytes are atomic. */
 export const PIPE_BUF = 4096;
@@ -65,6 +66,17 @@ class PipeBuffer {
 export class PipeReader extends Descriptor {
   readonly kind = 'pipe-reader';
   readonly #pipe: PipeBuffer;
+  /** The pipe's buffer under the shared read rules (read-rules.ts): EOF once the writer is closed. */
+  readonly #reads: ReadQueue = {
+    size: () => this.#pipe.queue.size,
+    drained: () => !this.#pipe.writerOpen,
+    take: (n) => {
+      const out = new Uint8Array(Math.min(n, this.#pipe.queue.size));
+      this.#consume(out);
+      return out;
+    },
+    readInto: (buf) => this.#consume(buf),
+  };
 
   /** Use `pipe()`. */
   constructor(buffer: PipeBuffer, table: DescriptorTable) {
@@ -79,20 +91,13 @@ export class PipeReader extends Descriptor {
   /** Reads up to n bytes: null if it would block, an empty array at EOF. */
   override read(n: number): Uint8Array | null {
     this.openFd('read');
-    if (!Number.isSafeInteger(n) || n <= 0) throw new PosixError('EINVAL', `read size must be a positive integer, got ${String(n)}`);
-    const size = this.#pipe.queue.size;
-    if (size === 0) return this.#pipe.writerOpen ? null : new Uint8Array(0);
-    const out = new Uint8Array(Math.min(n, size));
-    this.#consume(out);
-    return out;
+    return readBytes(this.#reads, n, 'read');
   }
 
   /** Reads into buf: the number of bytes read, 0 at EOF, null if it would block. */
   readInto(buf: Uint8Array): number | null {
     this.openFd('read');
-    if (!(buf instanceof Uint8Array) || buf.length === 0) throw new PosixError('EINVAL', 'readInto needs a non-empty Uint8Array');
-    if (this.#pipe.queue.size === 0) return this.#pipe.writerOpen ? null : 0;
-    return this.#consume(buf);
+    return readIntoBuffer(this.#reads, buf, 'read');
   }
 
   /** EBADF: the read end is not open for writing. */

@@ -5,6 +5,7 @@ import { PosixError } from '../errors.js';
 import { Descriptor } from '../fd/descriptor.js';
 import { defaultTable, type DescriptorTable } from '../fd/table.js';
 import { ByteQueue, toBytes } from './byte-queue.js';
+import { readBytes, readIntoBuffer, type ReadQueue } from './read-rules.js';
 
 /** shutdown(2) `how`: stop receiving, stop sending, or both. */
 export const SHUT_RD = 0;
@@ -75,6 +76,17 @@ export class Socket extends Descriptor {
   #error: 'ECONNRESET' | null = null;
   /** A send to the closed peer failed with EPIPE: ERR from then on. */
   #brokenPipe = false;
+  /** The receive buffer under the shared read rules (read-rules.ts). */
+  readonly #reads: ReadQueue = {
+    size: () => this.#rx.size,
+    drained: () => this.#drained(),
+    take: (n) => {
+      const out = new Uint8Array(Math.min(n, this.#rx.size));
+      this.#consume(out);
+      return out;
+    },
+    readInto: (buf) => this.#consume(buf),
+  };
 
   /** Use `socketpair()`: a Socket is always one end of a connected pair. */
   private constructor(capacity: number, table: DescriptorTable) {
@@ -111,20 +123,13 @@ export class Socket extends Descriptor {
   /** Reads up to n bytes: null if none are buffered (would block), an empty array at EOF. */
   recv(n: number): Uint8Array | null {
     this.openFd('recv');
-    if (!Number.isSafeInteger(n) || n <= 0) throw new PosixError('EINVAL', `recv size must be a positive integer, got ${String(n)}`);
-    const size = this.#rx.size;
-    if (size === 0) return this.#drained() ? new Uint8Array(0) : null;
-    const out = new Uint8Array(Math.min(n, size));
-    this.#consume(out);
-    return out;
+    return readBytes(this.#reads, n, 'recv');
   }
 
   /** Reads into buf: the number of bytes read, 0 at EOF, null if it would block. */
   recvInto(buf: Uint8Array): number | null {
     this.openFd('recv');
-    if (!(buf instanceof Uint8Array) || buf.length === 0) throw new PosixError('EINVAL', 'recvInto needs a non-empty Uint8Array');
-    if (this.#rx.size === 0) return this.#drained() ? 0 : null;
-    return this.#consume(buf);
+    return readIntoBuffer(this.#reads, buf, 'recv');
   }
 
   /**

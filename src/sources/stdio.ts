@@ -4,6 +4,7 @@ import { PosixError } from '../errors.js';
 import { Descriptor } from '../fd/descriptor.js';
 import { defaultTable, type DescriptorTable } from '../fd/table.js';
 import { toBytes } from './byte-queue.js';
+import { readBytes, readIntoBuffer, type ReadQueue } from './read-rules.js';
 import { ChunkQueue } from './tcp/chunk-queue.js';
 import { errnoCodeOf } from './tcp/system-errors.js';
 
@@ -54,6 +55,21 @@ export class StdinReader extends Descriptor {
   #ended = false;
   #pendingError: ErrnoCode | null = null;
   #paused = false;
+  /** The queue under the shared read rules (read-rules.ts). */
+  readonly #reads: ReadQueue = {
+    size: () => this.#queue.size,
+    drained: () => this.#drained(),
+    take: (n) => {
+      const out = this.#queue.take(n);
+      this.#afterRead();
+      return out;
+    },
+    readInto: (buf) => {
+      const n = this.#queue.readInto(buf);
+      this.#afterRead();
+      return n;
+    },
+  };
 
   /** Use `stdin()`. */
   constructor(stream: Readable, capacity: number, table: DescriptorTable) {
@@ -71,21 +87,13 @@ export class StdinReader extends Descriptor {
   /** Reads up to n bytes: null if none are queued (would block), an empty array at EOF. */
   override read(n: number): Uint8Array | null {
     this.openFd('read');
-    if (!Number.isSafeInteger(n) || n <= 0) throw new PosixError('EINVAL', `read size must be a positive integer, got ${String(n)}`);
-    if (this.#queue.size === 0) return this.#drained() ? new Uint8Array(0) : null;
-    const out = this.#queue.take(n);
-    this.#afterRead();
-    return out;
+    return readBytes(this.#reads, n, 'read');
   }
 
   /** Reads into buf: the number of bytes read, 0 at EOF, null if it would block. */
   readInto(buf: Uint8Array): number | null {
     this.openFd('read');
-    if (!(buf instanceof Uint8Array) || buf.length === 0) throw new PosixError('EINVAL', 'readInto needs a non-empty Uint8Array');
-    if (this.#queue.size === 0) return this.#drained() ? 0 : null;
-    const n = this.#queue.readInto(buf);
-    this.#afterRead();
-    return n;
+    return readIntoBuffer(this.#reads, buf, 'read');
   }
 
   /** EBADF: fd 0 is read-only here. */

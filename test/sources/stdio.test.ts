@@ -1,10 +1,13 @@
 // stdio as sources: fd 0 over a Readable, fds 1 and 2 over Writables (injected streams, and the
 // real process.stdin/stdout/stderr of a child process), and the table's fixed numbers 0-2.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { Epoll } from '../../src/api/epoll.js';
 import { EPOLLERR, EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM } from '../../src/core/constants.js';
 import { read, write } from '../../src/fd/syscalls.js';
@@ -239,7 +242,7 @@ describe('stdio of a real process', () => {
     // The child upper-cases its input through fds 0 and 1 with a small stdout buffer (so writes
     // block and wait for OUT), then reports on fd 2.
     const script = `
-      const { Epoll, EPOLLIN, EPOLLOUT, stdin, stdout, stderr } = await import(process.argv[1]);
+      const { Epoll, EPOLLIN, EPOLLOUT, stdin, stdout, stderr } = await import(process.argv[2]);
       const ep = new Epoll(), out = new Epoll();
       const input = stdin(), output = stdout({ capacity: 1024 });
       ep.register(input, EPOLLIN);
@@ -261,7 +264,13 @@ describe('stdio of a real process', () => {
       stderr().write('bytes: ' + total + '\\n');
       for (const d of [input, output, ep, out]) d.close();
     `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(dist).href], { stdio: 'pipe' });
+    // A script file rather than `-e`: every runtime runs `<execPath> file.mjs arg` the same way
+    // (Deno's `-e` neither takes top-level await there nor puts the argument in argv[1]).
+    const dir = mkdtempSync(join(tmpdir(), 'wasmux-stdio-'));
+    const file = join(dir, 'upper.mjs');
+    writeFileSync(file, script);
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const child = spawn(process.execPath, [file, pathToFileURL(dist).href], { stdio: 'pipe' });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

@@ -32,6 +32,12 @@ describe('listen', () => {
   it('rejects EADDRNOTAVAIL for an address that is not this machine\'s', async () => {
     // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never assigned to a host.
     await expect(listen({ host: '192.0.2.1' })).rejects.toMatchObject({ code: 'EADDRNOTAVAIL' });
+    // 2001:db8::/32 is IPv6's documentation prefix (RFC 3849). Deno says EINVAL for both: mapped.
+    await expect(listen({ host: '2001:db8::1' })).rejects.toMatchObject({ code: 'EADDRNOTAVAIL' });
+  });
+
+  it('rejects EINVAL for an IPv6 link-local address without a scope, as Linux\'s bind does', async () => {
+    await expect(listen({ host: 'fe80::1' })).rejects.toMatchObject({ code: 'EINVAL' });
   });
 
   it('a listener frees its port when closed: the port can be listened on again', async () => {

@@ -9,7 +9,7 @@ import { read, write } from '../../src/fd/syscalls.js';
 import { SHUT_RD, SHUT_RDWR, SHUT_WR } from '../../src/sources/socket.js';
 import { bytes, code, expectTableEmptyAfterEach, level, text } from '../helpers.js';
 import {
-  describeEachTcpPath, next, pattern, receiveAtLeast, recvExactly, recvToEof, sendAll, tcpPair, until,
+  describeEachTcpPath, next, offered, pattern, receiveAtLeast, recvExactly, recvToEof, sendAll, tcpPair, until,
 } from './tcp-helpers.js';
 
 const R = EPOLLIN | EPOLLRDNORM;
@@ -20,9 +20,9 @@ const RSHUT = R | EPOLLRDHUP;
 expectTableEmptyAfterEach();
 
 describeEachTcpPath('TCP', (internals) => {
-  it('reads by the path under test; connect() sockets always by onread', async () => {
+  it('reads by the path under test (the runtime\'s offer with internals); connect() sockets always by onread', async () => {
     const { listener, client, server } = await tcpPair();
-    expect(server.readPath).toBe(internals ? 'onread' : 'data');
+    expect(server.readPath).toBe(internals ? offered.acceptedReads : 'data');
     expect(client.readPath).toBe('onread');
     for (const s of [client, server, listener]) s.close();
   });

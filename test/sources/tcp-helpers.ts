@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { Epoll } from '../../src/api/epoll.js';
 import { EPOLLET, EPOLLIN, EPOLLOUT } from '../../src/core/constants.js';
 import { connect } from '../../src/sources/tcp/connect.js';
-import { setInternals } from '../../src/sources/tcp/net-internals.js';
+import { setInternals, tcpPaths, type TcpPaths } from '../../src/sources/tcp/net-internals.js';
 import { listen, type Listener } from '../../src/sources/tcp/listener.js';
 import type { TcpSocketOptions } from '../../src/sources/tcp/options.js';
 import type { TcpSocket } from '../../src/sources/tcp/tcp-socket.js';
@@ -146,13 +146,22 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
+/** The paths this runtime offers with every internal switched on (net-internals.ts, paths.ts). */
+export const offered: TcpPaths = await tcpPaths();
+
+/** The runtime's name alone: 'node', 'bun' or 'deno'. */
+export const runtimeName = offered.runtime.split(' ')[0]!;
+
 /**
- * Runs `body` twice: with net-internals.ts (accepted sockets read through onread, sends written
- * straight to the fd) and with its documented fallbacks ('data' events, socket.write).
+ * Runs `body` twice: with net-internals.ts where the runtime offers them (accepted sockets read
+ * through onread, sends written straight to the fd) and with their documented fallbacks ('data'
+ * events, socket.write). Where a runtime lacks an internal, its fallback runs in both, and the
+ * first title says so (Bun: accepted reads by 'data'; Deno: writes by socket.write).
  */
 export function describeEachTcpPath(title: string, body: (internals: boolean) => void): void {
+  const here = `accepted reads by ${offered.acceptedReads}, writes by ${offered.writes}`;
   describe.each([
-    ['net-internals', true],
+    [`net-internals (${offered.runtime}: ${here})`, true],
     ['the documented fallbacks', false],
   ])(`${title}, with %s`, (_path, internals) => {
     beforeAll(() => {

@@ -4,7 +4,7 @@ import { PosixError } from '../../errors.js';
 import { Descriptor } from '../../fd/descriptor.js';
 import { checkHost, checkPort, toSocketAddress, type SocketAddress } from './address.js';
 import { checkBacklog, DEFAULT_BACKLOG, socketSettings, type ListenOptions, type SocketSettings } from './options.js';
-import { errnoCodeOf, toPosixError } from './system-errors.js';
+import { errnoCodeOf, listenErrnoCode } from './system-errors.js';
 import { TcpSocket } from './tcp-socket.js';
 
 /** sock_def_readable's key: a listener is woken like a reader when a connection is queued. */
@@ -12,6 +12,14 @@ const DATA_READY = EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND;
 
 /** Keeps an unaccepted connection's errors from being unhandled; accept() looks at its state. */
 const ignore = (): void => {};
+
+/** A connection the system completed, waiting for accept(). */
+interface Queued {
+  socket: NodeSocket;
+  /** Bytes the runtime had read before the connection failed while queued (Bun reads then). */
+  received: Uint8Array[];
+  onError: (error: Error) => void;
+}
 
 /**
  * A listening TCP socket, made by `listen()`. Connections the system completed wait in a queue
@@ -29,7 +37,7 @@ export class Listener extends Descriptor {
   readonly #address: SocketAddress;
   readonly #settings: SocketSettings;
   /** Connections not yet accepted, oldest first from #head. */
-  readonly #queue: (NodeSocket | undefined)[] = [];
+  readonly #queue: (Queued | undefined)[] = [];
   #head = 0;
   #acceptError: ErrnoCode | null = null;
 
@@ -71,10 +79,10 @@ export class Listener extends Descriptor {
       throw new PosixError(error, 'accept');
     }
     if (this.pending === 0) return null;
-    const socket = this.#queue[this.#head]!;
+    const queued = this.#queue[this.#head]!;
     // Take the number first: if the table is full (EMFILE) the connection stays queued.
-    const accepted = new TcpSocket(socket, false, this.#settings);
-    socket.off('error', ignore);
+    const accepted = new TcpSocket(queued.socket, false, this.#settings, undefined, queued.received);
+    queued.socket.off('error', queued.onError);
     this.#queue[this.#head++] = undefined;
     if (this.#head === this.#queue.length) {
       this.#queue.length = 0;
@@ -105,7 +113,7 @@ export class Listener extends Descriptor {
    */
   protected override onClose(): void {
     this.#server.close();
-    for (let i = this.#head; i < this.#queue.length; i++) this.#queue[i]!.resetAndDestroy();
+    for (let i = this.#head; i < this.#queue.length; i++) this.#queue[i]!.socket.resetAndDestroy();
     this.#queue.length = 0;
     this.#head = 0;
   }
@@ -116,8 +124,17 @@ export class Listener extends Descriptor {
       socket.resetAndDestroy();
       return;
     }
-    socket.on('error', ignore);
-    this.#queue.push(socket);
+    // Node reads nothing from a connection accepted paused; Bun does, and drops what it read
+    // when the connection fails: keep those bytes for the TcpSocket, which reads them first.
+    const queued: Queued = {
+      socket,
+      received: [],
+      onError: () => {
+        for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) queued.received.push(chunk);
+      },
+    };
+    socket.on('error', queued.onError);
+    this.#queue.push(queued);
     this.#publish(DATA_READY);
   };
 
@@ -154,7 +171,10 @@ export function listen(options: ListenOptions = {}): Promise<Listener> {
   }
   return new Promise((resolve, reject) => {
     const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
-    const onError = (error: Error): void => reject(toPosixError(error, `listen on ${host}:${port}`));
+    const onError = (error: Error): void => {
+      const detail = error instanceof Error ? error.message : String(error);
+      reject(new PosixError(listenErrnoCode(error, host), `listen on ${host}:${port}: ${detail}`));
+    };
     server.once('error', onError);
     server.listen({ host, port, backlog }, () => {
       server.off('error', onError);

@@ -13,18 +13,33 @@ import { Socket as NodeSocket } from 'node:net';
  *    the order of bytes is kept. Fallback: socket.write for everything.
  * 3. `new net.Socket({ handle })`: wraps the handle of an accepted connection in a new socket
  *    made with `onread`. Node documents `onread` (reads land in one reused buffer and go to a
- *    callback, without 'data' events or a buffer allocated per read) only for sockets that
- *    connect(); a server's connections can have it only this way. Fallback: 'data' events.
+ *    callback, without 'data' events or a buffer allocated per read) for a socket it makes itself
+ *    (`new net.Socket({ onread })`, then connect()); no option gives it to a server's connections
+ *    (Node 20 to 26), so they can have it only this way. Fallback: 'data' events. Bun's handles
+ *    have no readStart/useUserBuffer: the fallback runs there.
+ * 4. `socket._handle.getpeername(out)`: a fresh getpeername(2), for reset-probe.ts when the fd is
+ *    not to be had (`socket.remoteAddress` keeps its first answer in Node). Fallback: the
+ *    documented `socket.remoteAddress`, which answers afresh in Bun.
+ *
+ * tcpPaths() (paths.ts) reports which of them this runtime offers.
  */
 
 /** A read: n bytes at the start of `buffer`, which the next read overwrites. */
 export type ReadCallback = (n: number, buffer: Buffer) => void;
 
-const switches = { fd: true, directWrites: true, userBufferReads: true };
+const switches = { fd: true, directWrites: true, userBufferReads: true, peername: true };
+
+/** The uses of internals that can be switched off. */
+export type Internal = keyof typeof switches;
 
 /** Turns a use of internals off or on again (tests run the fallbacks with it). */
-export function setInternals(which: keyof typeof switches, on: boolean): void {
+export function setInternals(which: Internal, on: boolean): void {
   switches[which] = on;
+}
+
+/** Whether a use of internals is switched on (it may still be unavailable here). */
+export function internalsOn(which: Internal): boolean {
+  return switches[which];
 }
 
 interface StreamHandle {
@@ -32,6 +47,7 @@ interface StreamHandle {
   readStart(): number;
   readStop(): number;
   useUserBuffer(buffer: Uint8Array): void;
+  getpeername?(out: object): number;
 }
 
 function handleOf(socket: NodeSocket): StreamHandle | null {
@@ -39,9 +55,9 @@ function handleOf(socket: NodeSocket): StreamHandle | null {
   return typeof handle === 'object' && handle !== null ? (handle as StreamHandle) : null;
 }
 
-/** The fd behind a net.Socket, or -1 when it cannot be had. */
-export function socketFd(socket: NodeSocket): number {
-  if (!switches.fd || process.platform === 'win32') return -1;
+/** The fd behind a net.Socket, or -1 when it cannot be had (`always`: even when switched off). */
+export function socketFd(socket: NodeSocket, always = false): number {
+  if ((!switches.fd && !always) || process.platform === 'win32') return -1;
   const fd = handleOf(socket)?.fd;
   return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : -1;
 }
@@ -51,15 +67,33 @@ export function socketFd(socket: NodeSocket): number {
  * in Node: the number the kernel took (0 when its buffer is full), or -1 when this cannot be done
  * here or the write failed (the caller then uses socket.write, which reports the error its way).
  */
-export function writeDirect(socket: NodeSocket, bytes: Uint8Array, n: number): number {
-  if (!switches.directWrites) return -1;
-  const fd = socketFd(socket);
+export function writeDirect(socket: NodeSocket, bytes: Uint8Array, n: number, always = false): number {
+  if (!switches.directWrites && !always) return -1;
+  const fd = socketFd(socket, always);
   if (fd < 0) return -1;
   try {
     return writeSync(fd, bytes, 0, n);
   } catch (error) {
     return (error as { code?: unknown }).code === 'EAGAIN' ? 0 : -1;
   }
+}
+
+/**
+ * Whether the kernel's socket has no peer any more (getpeername fails: ENOTCONN once the socket
+ * is CLOSED, after a reset or once both FINs were exchanged): true or false, or undefined when it
+ * cannot be asked here.
+ */
+export function peerGone(socket: NodeSocket, always = false): boolean | undefined {
+  if (!switches.peername && !always) return undefined;
+  const handle = handleOf(socket);
+  if (handle === null || typeof handle.getpeername !== 'function') return undefined;
+  return handle.getpeername({}) !== 0;
+}
+
+/** The accepted socket's handle can be moved to user-buffer reads (internal 3), switch aside. */
+export function handleReadsIntoUserBuffer(socket: NodeSocket): boolean {
+  const handle = handleOf(socket);
+  return handle !== null && typeof handle.readStart === 'function' && typeof handle.useUserBuffer === 'function';
 }
 
 /** One buffer for every socket's reads: each callback copies out before another read can land. */
@@ -83,10 +117,12 @@ export function onreadOption(callback: ReadCallback): { buffer: Buffer; callback
  */
 export function withUserBufferReads(socket: NodeSocket, callback: ReadCallback): NodeSocket | null {
   if (!switches.userBufferReads || socket.destroyed || socket.readableLength > 0) return null;
-  const handle = handleOf(socket);
-  if (handle === null || typeof handle.readStart !== 'function' || typeof handle.useUserBuffer !== 'function') return null;
+  if (!handleReadsIntoUserBuffer(socket)) return null;
+  const handle = handleOf(socket)!;
   (socket as unknown as { _handle: unknown })._handle = null;
   socket.destroy();
   const options = { handle, allowHalfOpen: true, onread: onreadOption(callback) };
   return new NodeSocket(options as ConstructorParameters<typeof NodeSocket>[0]);
 }
+
+export { tcpPaths, type TcpPaths } from './paths.js';

@@ -14,6 +14,8 @@ export const BLOCK_SIZE = 256 * 1024;
 /** Free blocks kept for reuse, at most (16 MiB); beyond that, consumed blocks are dropped. */
 const POOL_LIMIT = 64;
 const pool: Buffer[] = [];
+/** Blocks allocated afresh rather than taken from the pool (for tests). */
+let fresh = 0;
 
 export class ReceiveBlock {
   readonly bytes: Buffer;
@@ -27,7 +29,9 @@ export class ReceiveBlock {
   sealed = false;
 
   constructor() {
-    this.bytes = pool.pop() ?? Buffer.allocUnsafeSlow(BLOCK_SIZE);
+    const reused = pool.pop();
+    if (reused === undefined) fresh++;
+    this.bytes = reused ?? Buffer.allocUnsafeSlow(BLOCK_SIZE);
   }
 
   /** Copies the first n bytes of `source` into the block: the chunk, or null if they do not fit. */
@@ -73,4 +77,9 @@ export function blockFor(n: number): ReceiveBlock {
 /** Free blocks in the pool (for tests). */
 export function pooledBlocks(): number {
   return pool.length;
+}
+
+/** Blocks allocated afresh so far, not taken from the pool (for tests). */
+export function freshBlocks(): number {
+  return fresh;
 }

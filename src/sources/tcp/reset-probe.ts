@@ -1,20 +1,31 @@
 import { readSync } from 'node:fs';
 import type { Socket as NodeSocket } from 'node:net';
-import { setInternals, socketFd } from './net-internals.js';
+import { peerGone, setInternals, socketFd } from './net-internals.js';
 
 /**
- * Telling a reset from a FIN after Node reported EOF, with the socket's fd (net-internals.ts).
+ * Telling a reset from a FIN after the runtime reported EOF.
  *
- * When a reset arrives while received data is still queued, libuv reads the data and then,
- * seeing POLLHUP after a short read, reports EOF without reading again. Node emits 'end', and the
- * ECONNRESET stays pending in the kernel. recv(2) would return it, so after 'end' we read the fd
- * once more, as recv would: 0 means the EOF was a real FIN, an error is the pending reset.
+ * What Linux does (checked on this project's machine, kernel 6.18, over 127.0.0.1 with a peer
+ * that sent 50,000 bytes and closed with SO_LINGER 0 before the server read anything): the RST
+ * does not discard the receive queue. recv() returns the 50,000 bytes, then fails once with
+ * ECONNRESET, then returns 0 (EOF) for ever; poll shows IN|ERR|HUP|RDHUP until the error is read.
  *
- * Without the fd (another runtime, Windows, a future Node) the probe answers `undefined` and the
- * caller keeps the documented behaviour: the EOF stands, and the reset shows on the next send.
+ * libuv before 1.52.1 (Node 20 and 22) and Bun do not: after a short read with POLLHUP set they
+ * report EOF without reading again, so the ECONNRESET stays pending in the kernel. libuv 1.52.1
+ * (Node 24 and 26) reads again and reports the reset itself, as Deno does. So after an EOF we
+ * ask, in this order:
+ * 1. the fd (net-internals.ts 1), read once more as recv(2) would: 0 is a real FIN, an error is
+ *    the pending reset. Exact.
+ * 2. a fresh getpeername (net-internals.ts 4): ENOTCONN means the kernel's socket is CLOSED,
+ *    which a FIN alone never does. Only asked while we have not sent our own FIN (after both
+ *    FINs the socket is CLOSED too). It cannot tell a FIN followed by a reset from a reset: it
+ *    reports both as ECONNRESET, where recv would return EOF (and the error would wait for a send).
+ * 3. the documented `socket.remoteAddress`, undefined once the socket has no peer in runtimes
+ *    that ask every time (Bun); Node keeps its first answer, so it tells nothing there.
+ * With none of them, the EOF stands and the reset shows on the next send.
  */
 
-/** What reading the fd after Node's EOF found. */
+/** What asking after the runtime's EOF found. */
 export interface ProbeResult {
   /** The pending socket error ('ECONNRESET'...), or null for a clean EOF. */
   code: string | null;
@@ -27,24 +38,32 @@ const CONNECTION_ERRORS = new Set([
   'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN',
 ]);
 
+/**
+ * True when the runtime reads past a hang-up itself, so that its EOF is always a FIN and a reset
+ * is always its 'error': libuv 1.52.1 and later (Node 24 and 26; Deno reports that version and
+ * behaves so). Bun reports an older libuv.
+ */
+export const runtimeReportsResets: boolean = (() => {
+  if (process.versions.bun !== undefined) return false;
+  const [major = 0, minor = 0, patch = 0] = (process.versions.uv ?? '').split('.').map(Number);
+  return major > 1 || (major === 1 && (minor > 52 || (minor === 52 && patch >= 1)));
+})();
+
 let scratch: Buffer | null = null;
 
-/** Turns the probe off (or on again): tests use it to run the documented fallback. */
+/** Turns the fd probe off (or on again): tests use it to run the next way of asking. */
 export function setResetProbe(on: boolean): void {
   setInternals('fd', on);
 }
 
-/** True when probeAfterEof can answer for `socket`. */
+/** True when the fd probe can answer for `socket`. */
 export function resetProbeAvailable(socket: NodeSocket): boolean {
   return socketFd(socket) >= 0;
 }
 
-/**
- * Call when Node emitted 'end' and the handle is still open (allowHalfOpen). Returns undefined
- * when the probe is not available.
- */
-export function probeAfterEof(socket: NodeSocket): ProbeResult | undefined {
-  const fd = socketFd(socket);
+/** Reads the fd until it says EOF or an error: the fd probe. undefined without the fd. */
+export function readFdAfterEof(socket: NodeSocket, always = false): ProbeResult | undefined {
+  const fd = socketFd(socket, always);
   if (fd < 0) return undefined;
   scratch ??= Buffer.allocUnsafe(65536);
   const chunks: Uint8Array[] = [];
@@ -59,4 +78,18 @@ export function probeAfterEof(socket: NodeSocket): ProbeResult | undefined {
     if (n === 0) return { code: null, chunks };
     chunks.push(new Uint8Array(scratch.subarray(0, n)));
   }
+}
+
+/**
+ * Call when the runtime emitted 'end' and the handle is still open (allowHalfOpen); `sentFin`:
+ * we shut down our sending side. Returns undefined when nothing here can tell.
+ */
+export function probeAfterEof(socket: NodeSocket, sentFin: boolean): ProbeResult | undefined {
+  if (runtimeReportsResets) return { code: null, chunks: [] };
+  const read = readFdAfterEof(socket);
+  if (read !== undefined) return read;
+  if (sentFin) return undefined;
+  const gone = peerGone(socket);
+  if (gone !== undefined) return { code: gone ? 'ECONNRESET' : null, chunks: [] };
+  return socket.remoteAddress === undefined ? { code: 'ECONNRESET', chunks: [] } : undefined;
 }

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { errno, type ErrnoCode } from '../../core/constants.js';
 import { PosixError } from '../../errors.js';
 
@@ -19,4 +20,24 @@ export function errnoCodeOf(error: unknown): ErrnoCode {
 export function toPosixError(error: unknown, what: string): PosixError {
   const detail = error instanceof Error ? error.message : String(error);
   return new PosixError(errnoCodeOf(error), `${what}: ${detail}`);
+}
+
+/**
+ * The POSIX code of a failed listen(): bind(2) and listen(2) on a fresh socket, with a host and
+ * port already checked. Linux answers EADDRNOTAVAIL for an address that is not this machine's;
+ * Deno reports that as EINVAL. On Linux such a bind gives EINVAL only for an IPv6 link-local
+ * address without a scope (fe80::1 rather than fe80::1%eth0), so any other EINVAL from bind or
+ * listen is the address that is not ours.
+ */
+export function listenErrnoCode(error: unknown, host: string): ErrnoCode {
+  const code = errnoCodeOf(error);
+  if (code !== 'EINVAL') return code;
+  const syscall = (error as { syscall?: unknown }).syscall;
+  if (syscall !== 'listen' && syscall !== 'bind') return code;
+  return linkLocalWithoutScope(host) ? 'EINVAL' : 'EADDRNOTAVAIL';
+}
+
+/** fe80::/10 without a %scope: the kernel cannot tell which link is meant. */
+function linkLocalWithoutScope(host: string): boolean {
+  return isIPv6(host) && !host.includes('%') && /^fe[89ab][0-9a-f]?:/i.test(host);
 }

@@ -6,6 +6,7 @@ import {
 import { PosixError } from '../../errors.js';
 import { Descriptor } from '../../fd/descriptor.js';
 import { toBytes } from '../byte-queue.js';
+import { readBytes, readIntoBuffer, type ReadQueue } from '../read-rules.js';
 import { SHUT_RD, SHUT_RDWR, SHUT_WR } from '../socket.js';
 import { toSocketAddress, type SocketAddress } from './address.js';
 import { ChunkQueue } from './chunk-queue.js';
@@ -96,15 +97,31 @@ export class TcpSocket extends Descriptor {
   #sendTurn = -1;
   #local: SocketAddress | null = null;
   #remote: SocketAddress | null = null;
+  /** The receive queue under the shared read rules (read-rules.ts). */
+  readonly #reads: ReadQueue = {
+    size: () => this.#rx.size,
+    drained: () => this.#drained(),
+    take: (n) => {
+      const out = this.#rx.take(n); // a view, without a copy, when the bytes lie in one chunk
+      this.#afterRead();
+      return out;
+    },
+    readInto: (buf) => {
+      const n = this.#rx.readInto(buf);
+      this.#afterRead();
+      return n;
+    },
+  };
 
   /**
    * @internal Use `connect()` or `Listener.accept()`. Takes over `socket`, which must have been
    * made with allowHalfOpen and be connecting (`connecting`) or connected and not yet read from.
    * `reads`: the socket was made with `onreadOption` around it; its reads are delivered here.
    * Without it, an accepted socket is moved to user-buffer reads where Node allows
-   * (net-internals.ts), and otherwise reads come as 'data' events.
+   * (net-internals.ts), and otherwise reads come as 'data' events. `received`: bytes the
+   * runtime read before the socket was handed over (a queued connection that failed).
    */
-  constructor(socket: NodeSocket, connecting: boolean, settings: SocketSettings, reads?: ReadSink) {
+  constructor(socket: NodeSocket, connecting: boolean, settings: SocketSettings, reads?: ReadSink, received: Uint8Array[] = []) {
     super(settings.table);
     this.receiveCapacity = settings.receiveCapacity;
     this.sendCapacity = settings.sendCapacity;
@@ -122,6 +139,7 @@ export class TcpSocket extends Descriptor {
       }
     }
     this.#socket = socket;
+    for (const chunk of received) this.#rx.push(chunk);
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
     socket.on('close', this.#onNodeClose);
@@ -142,21 +160,13 @@ export class TcpSocket extends Descriptor {
   /** Reads up to n bytes: null if none are queued (would block), an empty array at EOF. */
   recv(n: number): Uint8Array | null {
     this.openFd('recv');
-    if (!Number.isSafeInteger(n) || n <= 0) throw new PosixError('EINVAL', `recv size must be a positive integer, got ${String(n)}`);
-    if (this.#rx.size === 0) return this.#drained() ? new Uint8Array(0) : null;
-    const out = this.#rx.take(n); // a view, without a copy, when the bytes lie in one chunk
-    this.#afterRead();
-    return out;
+    return readBytes(this.#reads, n, 'recv');
   }
 
   /** Reads into buf: the number of bytes read, 0 at EOF, null if it would block. */
   recvInto(buf: Uint8Array): number | null {
     this.openFd('recv');
-    if (!(buf instanceof Uint8Array) || buf.length === 0) throw new PosixError('EINVAL', 'recvInto needs a non-empty Uint8Array');
-    if (this.#rx.size === 0) return this.#drained() ? 0 : null;
-    const n = this.#rx.readInto(buf);
-    this.#afterRead();
-    return n;
+    return readIntoBuffer(this.#reads, buf, 'recv');
   }
 
   /**
@@ -392,8 +402,8 @@ export class TcpSocket extends Descriptor {
 
   readonly #onEnd = (): void => {
     if (this.closed) return;
-    // Node's EOF may hide a reset (see reset-probe.ts): ask the kernel, as recv(2) would.
-    const probe = probeAfterEof(this.#socket);
+    // The runtime's EOF may hide a reset (see reset-probe.ts): ask, as recv(2) would.
+    const probe = probeAfterEof(this.#socket, this.#shutWr);
     if (probe !== undefined) {
       for (const chunk of probe.chunks) this.#rx.push(chunk);
       if (probe.code !== null) {
