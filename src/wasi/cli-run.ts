@@ -1,7 +1,7 @@
 // `wasmux run guest.wasm [--listen host:port]... [--dir host[:guest]]... [--env K=V]... [-- args...]`:
 // the command line of runWasi, for src/cli/main.ts to call.
 import { basename } from 'node:path';
-import { runWasi } from './run-wasi.js';
+import { runWasi, type RunWasiOptions } from './run-wasi.js';
 
 export const RUN_USAGE = `usage: wasmux run guest.wasm [--listen host:port]... [--dir host[:guest]]... [--env K=V]... [-- args...]
   --listen  a TCP listener for the guest, preopened as fd 3, 4, ... in order (like wasmtime's --tcplisten)
@@ -75,11 +75,16 @@ export function parseRunArgs(argv: readonly string[]): RunCommand {
   return out;
 }
 
+/** The guest's stdin and stdout for runCommand (default the process's own), and a signal that ends the run. */
+export type RunCommandIo = Pick<RunWasiOptions, 'stdin' | 'stdout' | 'signal'>;
+
 /**
- * Runs `wasmux run ...`: the guest's exit code. Usage errors print RUN_USAGE to stderr and give 2;
- * a trap prints the error and gives 134 (as wasmtime's abort does).
+ * Runs `wasmux run ...`: the guest's exit code, as a process exit status (its low 8 bits, as a
+ * POSIX shell sees it). The guest's stderr and our own messages go to `stderr`. Usage errors print
+ * RUN_USAGE and give 2; a trap or a guest that cannot run prints the reason and gives 134 (as
+ * wasmtime's abort does); a cancelled run gives 130.
  */
-export async function runCommand(argv: readonly string[], stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function runCommand(argv: readonly string[], stderr: NodeJS.WritableStream = process.stderr, io: RunCommandIo = {}): Promise<number> {
   let command: RunCommand;
   try {
     command = parseRunArgs(argv);
@@ -94,15 +99,18 @@ export async function runCommand(argv: readonly string[], stderr: NodeJS.Writabl
       env: command.env,
       preopens: command.preopens,
       listen: command.listen,
+      ...io,
+      stderr,
       // Say where the listeners are (a port 0 was chosen by the system), on stderr so that the
       // guest's stdout stays its own.
       onListening: (addresses) => {
         for (const [i, a] of addresses.entries()) stderr.write(`wasmux run: fd ${3 + i} listens on ${a.address}:${a.port}\n`);
       },
     });
-    return exitCode;
+    return exitCode & 0xff;
   } catch (error) {
-    stderr.write(`wasmux run: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 134;
+    const message = error instanceof Error ? error.message.replace(/^wasmux: /, '') : String(error);
+    stderr.write(`wasmux run: ${message}\n`);
+    return (error as { name?: unknown }).name === 'AbortError' ? 130 : 134;
   }
 }

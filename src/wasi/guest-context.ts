@@ -136,8 +136,23 @@ export class GuestContext {
    */
   sleep(seen: number, timeoutMs = Infinity): void {
     this.#checkStop();
-    Atomics.wait(this.state.i32, WAKE, seen, Math.min(timeoutMs, MAX_WAIT_MS));
+    this.waitWake(seen, Math.min(timeoutMs, MAX_WAIT_MS));
     this.#checkStop();
+  }
+
+  /** One Atomics.wait on the wake counter, at most `ms` (a test may stand in for it). */
+  waitWake(seen: number, ms: number): void {
+    Atomics.wait(this.state.i32, WAKE, seen, ms);
+  }
+
+  /** The guest's MONOTONIC clock in ns: poll_oneoff's deadlines and clock_time_get. */
+  monotonicNs(): bigint {
+    return process.hrtime.bigint();
+  }
+
+  /** The guest's REALTIME clock in ns (Date.now()'s milliseconds). */
+  realtimeNs(): bigint {
+    return BigInt(Date.now()) * 1_000_000n;
   }
 
   /** Waits until `ready()` is true (checked after every wake). */

@@ -5,7 +5,8 @@
  * the guest's, byte for byte. `flushed()` resolves once every byte has been handed on: runWasi
  * waits for it before it settles.
  */
-import { createReadStream, fstatSync, write as fsWrite } from 'node:fs';
+import { fstatSync, read as fsRead, write as fsWrite } from 'node:fs';
+import { Readable } from 'node:stream';
 import { PosixError } from '../errors.js';
 import { EIO, EPIPE, wasiErrno } from './errno.js';
 import { OUT_ERROR_1, OUT_ERROR_2, OUT_INFLIGHT, OUT_WANT, type SharedState } from './shared-state.js';
@@ -220,6 +221,28 @@ export interface StdinSource {
   filetype: number;
 }
 
+/**
+ * A Readable over a host fd that never closes it (fs.createReadStream's destroy() would): reads
+ * at the fd's current position, retrying shortly on EAGAIN (a non-blocking pipe with no data).
+ */
+function fdReader(fd: number): Readable {
+  const reader: Readable = new Readable({
+    read(size) {
+      const buf = Buffer.allocUnsafe(Math.max(size, 65536));
+      const attempt = (): void => {
+        fsRead(fd, buf, 0, buf.length, null, (error, n) => {
+          if (reader.destroyed) return;
+          if (error?.code === 'EAGAIN') setTimeout(attempt, 1);
+          else if (error) reader.destroy(error);
+          else reader.push(n > 0 ? buf.subarray(0, n) : null);
+        });
+      };
+      attempt();
+    },
+  });
+  return reader;
+}
+
 /** Normalises runWasi's `stdin` option. Nothing is read until the guest reads or polls fd 0. */
 export function stdinSource(source: InputSource | undefined): StdinSource {
   if (source === undefined || source === 0) {
@@ -229,7 +252,7 @@ export function stdinSource(source: InputSource | undefined): StdinSource {
   if (source instanceof Uint8Array) return { bytes: Buffer.from(source), filetype: FILETYPE_UNKNOWN };
   if (isFd(source)) {
     const fd = source;
-    return { open: () => createReadStream('', { fd, autoClose: false }), own: true, filetype: fdFiletype(fd) };
+    return { open: () => fdReader(fd), own: true, filetype: fdFiletype(fd) };
   }
   if (isReadable(source)) return { open: () => source, filetype: isTty(source) ? FILETYPE_CHARACTER_DEVICE : FILETYPE_UNKNOWN };
   throw new PosixError('EINVAL', `stdin must be an fd, a string, a Uint8Array or a Readable, got ${String(source)}`);

@@ -1,7 +1,7 @@
 import { EBADF, EINVAL, SUCCESS, WasiErrno } from '../errno.js';
 import { nodeFdOpen, type GuestContext, type SocketFd, type StdioFd } from '../guest-context.js';
 import { F_RX_DONE, F_TX_DONE, S_ERROR, S_FLAGS, S_PENDING } from '../shared-state.js';
-import { CLOCK_MONOTONIC, CLOCK_REALTIME, monotonicNs, outputError, outputRoom, realtimeNs } from './stdio.js';
+import { CLOCK_MONOTONIC, CLOCK_REALTIME, outputError, outputRoom } from './stdio.js';
 
 /** eventtype */
 const EVENTTYPE_CLOCK = 0;
@@ -51,7 +51,7 @@ export function pollOneoff(ctx: GuestContext, inPtr: number, outPtr: number, nsu
   mem.check(inPtr, nsubs * SUBSCRIPTION_SIZE);
   mem.check(outPtr, nsubs * EVENT_SIZE);
   mem.check(neventsPtr, 4);
-  const now = monotonicNs();
+  const now = ctx.monotonicNs();
   const subs: Sub[] = [];
   let deadline: bigint | null = null; // the earliest clock's
   for (let i = 0; i < nsubs; i++) {
@@ -64,7 +64,7 @@ export function pollOneoff(ctx: GuestContext, inPtr: number, outPtr: number, nsu
       if (id === CLOCK_MONOTONIC) {
         sub.deadline = absolute ? timeout : now + timeout;
       } else if (id === CLOCK_REALTIME) {
-        sub.deadline = absolute ? now + (timeout - realtimeNs()) : now + timeout;
+        sub.deadline = absolute ? now + (timeout - ctx.realtimeNs()) : now + timeout;
       } else {
         sub.error = EINVAL; // the CPU-time clocks cannot be waited for
       }
@@ -78,7 +78,7 @@ export function pollOneoff(ctx: GuestContext, inPtr: number, outPtr: number, nsu
   }
   for (;;) {
     const seen = ctx.wakeCount();
-    const time = monotonicNs();
+    const time = ctx.monotonicNs();
     let n = 0;
     for (const sub of subs) {
       let ready: Ready | null;

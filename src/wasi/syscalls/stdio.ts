@@ -134,15 +134,12 @@ export function stdioClose(ctx: GuestContext, entry: StdioFd): number {
 export const CLOCK_REALTIME = 0;
 export const CLOCK_MONOTONIC = 1;
 
-export const monotonicNs = (): bigint => process.hrtime.bigint();
-export const realtimeNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
-
 /** clock_time_get: MONOTONIC and REALTIME are ours; the CPU-time clocks stay node:wasi's. */
 export function clockTimeGet(ctx: GuestContext, id: number, precision: bigint, out: number): number {
   if (id !== CLOCK_MONOTONIC && id !== CLOCK_REALTIME) {
     return ctx.raw['clock_time_get']!(id as never, precision as never, out as never);
   }
-  ctx.memory.setU64(out, id === CLOCK_MONOTONIC ? monotonicNs() : realtimeNs());
+  ctx.memory.setU64(out, id === CLOCK_MONOTONIC ? ctx.monotonicNs() : ctx.realtimeNs());
   return SUCCESS;
 }
 
