@@ -89,8 +89,13 @@ export async function runWasi(wasm: string | WebAssembly.Module, options: RunWas
   let outputs: OutputSinks | undefined;
   let worker: Worker | undefined;
   let onAbort: (() => void) | undefined;
+  let aborted = false;
   try {
-    checkAborted(signal);
+    if (signal?.aborted) {
+      // The Listeners given are the run's to close, whether it starts or not.
+      for (const entry of options.listen ?? []) if (entry instanceof Listener) entry.close();
+      throw abortError(signal);
+    }
     const module = typeof wasm === 'string' ? new WebAssembly.Module(await readFile(wasm)) : wasm;
     for (const entry of options.listen ?? []) {
       listeners.push(entry instanceof Listener ? entry : await listen(entry));
@@ -143,7 +148,10 @@ export async function runWasi(wasm: string | WebAssembly.Module, options: RunWas
         Atomics.notify(state.i32, RESPONSE);
         settle(() => reject(error));
       };
-      onAbort = () => stop(abortError(signal!));
+      onAbort = () => {
+        aborted = true;
+        stop(abortError(signal!));
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
       sinks.onFatal = stop;
       started.on('message', (message: GuestMessage) => {
@@ -166,7 +174,18 @@ export async function runWasi(wasm: string | WebAssembly.Module, options: RunWas
     return { exitCode, wakes: host.wakes };
   } finally {
     if (onAbort) signal?.removeEventListener('abort', onAbort);
-    if (worker) await worker.terminate();
+    if (worker) {
+      const ended = worker.terminate();
+      if (aborted) {
+        // Not awaited: Bun cannot end a worker while it runs WebAssembly (a guest computing
+        // without calling the host); the run is over for us and the thread must not keep the
+        // process alive. A guest waiting in a host call has already unwound (STOP).
+        worker.unref();
+        void Promise.resolve(ended).catch(() => {});
+      } else {
+        await ended;
+      }
+    }
     if (host) host.stop();
     else for (const listener of listeners) listener.close();
     outputs?.close();
