@@ -48,10 +48,11 @@ export const sha256 = (data: Uint8Array): string => createHash('sha256').update(
  * A node:net client that reads late: it reads nothing until `readFrom` settles, while it writes
  * all of `data` and half-closes at once (Node keeps what the kernel does not take yet). Its
  * receive window stays closed meanwhile, so a server's echo backs up into the server. Resolves
- * with what came back until the server's FIN: its length and SHA-256.
+ * with what came back until the server's FIN: its length and SHA-256. With `slowly`, it then
+ * reads one chunk per timer tick.
  */
 export function sendAllThenReadLate(
-  port: number, data: Uint8Array, readFrom: Promise<unknown>, ms = WAIT_MS,
+  port: number, data: Uint8Array, readFrom: Promise<unknown>, ms = WAIT_MS, options: { slowly?: boolean } = {},
 ): Promise<{ bytes: number; sha256: string }> {
   const socket = net.connect({ host: '127.0.0.1', port });
   socket.pause(); // attaching 'data' below does not resume a stream paused explicitly
@@ -60,10 +61,16 @@ export function sendAllThenReadLate(
   socket.on('data', (chunk: Buffer) => {
     hash.update(chunk);
     bytes += chunk.length;
+    if (options.slowly) {
+      // A slow reader: one chunk per timer tick, so the server keeps echo for it to the end.
+      // (Pacing only: what the test checks does not depend on how slow it is.)
+      socket.pause();
+      setTimeout(() => socket.resume(), 1);
+    }
   });
   // Written before 'connect' is even listened for: the write is queued until the connection is up.
   socket.end(data);
-  void readFrom.then(() => socket.resume(), () => socket.destroy());
+  void readFrom.then(() => socket.resume(), (error: unknown) => socket.destroy(error as Error));
   return within(new Promise<{ bytes: number; sha256: string }>((resolve, reject) => {
     socket.once('error', reject);
     socket.once('end', () => resolve({ bytes, sha256: hash.digest('hex') }));
@@ -121,6 +128,8 @@ export interface Child {
   stderr(): string;
   /** Resolves with the first stdout line that matches `pattern`, once it is written. */
   line(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  /** The same for stderr. */
+  errLine(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
   /** Resolves with the exit code (or the signal) once the process has exited. */
   exited(ms?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -151,7 +160,14 @@ export function signal(child: Child | ChildProcessWithoutNullStreams, sig: NodeJ
  * must call killChildrenAfterEach().
  */
 export function runExample(name: string, args: string[]): Child {
-  const script = fileURLToPath(new URL(`../../dist/examples/${name}.js`, import.meta.url));
+  return runScript(fileURLToPath(new URL(`../../dist/examples/${name}.js`, import.meta.url)), args, name);
+}
+
+/**
+ * Runs a built script (`dist/...`) with this runtime, as runExample does; `name` is what
+ * failures call it. Tests that use it must call killChildrenAfterEach().
+ */
+export function runScript(script: string, args: string[], name = script): Child {
   if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first (npm test does)`);
   const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   running.add(child);
@@ -165,7 +181,10 @@ export function runExample(name: string, args: string[]): Child {
     out += chunk;
     for (const wake of lineWaiters.splice(0)) wake();
   });
-  child.stderr.on('data', (chunk: string) => (err += chunk));
+  child.stderr.on('data', (chunk: string) => {
+    err += chunk;
+    for (const wake of lineWaiters.splice(0)) wake();
+  });
   // 'close', not 'exit': it comes once stdout and stderr have been read to their end.
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('close', (code, signal) => {
@@ -177,29 +196,32 @@ export function runExample(name: string, args: string[]): Child {
   });
   // Writing to the stdin of a process that has exited must not crash the test run.
   child.stdin.on('error', () => {});
+  /** The first line of `text()` matching `pattern`, as soon as it is written. */
+  const lineOf = (text: () => string, stream: string, pattern: RegExp, ms: number): Promise<RegExpMatchArray> => {
+    const found = (): RegExpMatchArray | null => {
+      for (const line of text().split('\n')) {
+        const match = line.match(pattern);
+        if (match !== null) return match;
+      }
+      return null;
+    };
+    return within(new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = (): void => {
+        const match = found();
+        if (match !== null) resolve(match);
+        else if (closed) {
+          reject(new Error(`${name} exited without a ${stream} line matching ${pattern}; stdout:\n${out}\nstderr:\n${err}`));
+        } else lineWaiters.push(check);
+      };
+      check();
+    }), `${name}: a ${stream} line matching ${pattern} (stdout so far:\n${out}\nstderr:\n${err})`, ms);
+  };
   return {
     process: child,
     stdout: () => out,
     stderr: () => err,
-    line(pattern: RegExp, ms = WAIT_MS): Promise<RegExpMatchArray> {
-      const found = (): RegExpMatchArray | null => {
-        for (const line of out.split('\n')) {
-          const match = line.match(pattern);
-          if (match !== null) return match;
-        }
-        return null;
-      };
-      return within(new Promise<RegExpMatchArray>((resolve, reject) => {
-        const check = (): void => {
-          const match = found();
-          if (match !== null) resolve(match);
-          else if (closed) {
-            reject(new Error(`${name} exited without a line matching ${pattern}; stdout:\n${out}\nstderr:\n${err}`));
-          } else lineWaiters.push(check);
-        };
-        check();
-      }), `${name}: a line matching ${pattern} (stdout so far:\n${out}\nstderr:\n${err})`, ms);
-    },
+    line: (pattern, ms = WAIT_MS) => lineOf(() => out, 'stdout', pattern, ms),
+    errLine: (pattern, ms = WAIT_MS) => lineOf(() => err, 'stderr', pattern, ms),
     exited: (ms = WAIT_MS) => within(exit, `${name} to exit`, ms),
   };
 }
