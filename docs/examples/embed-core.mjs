@@ -7,10 +7,12 @@ import { WASI } from 'node:wasi';
 const IN = 0x1, OUT = 0x4, ET = 0x80000000, ADD = 1;
 const EBADF = 9;
 
-// The core imports nothing, so it fits in any WASI host's import object as it is.
+// The core imports nothing, so it fits in any WASI host's import object as it is. (wasiImport,
+// not getImportObject(): Bun's node:wasi has only the former.)
 const wasi = new WASI({ version: 'preview1' });
 const bytes = await readFile(new URL('../../build/core.wasm', import.meta.url));
-const { instance } = await WebAssembly.instantiate(bytes, wasi.getImportObject());
+const imports = { wasi_snapshot_preview1: wasi.wasiImport };
+const { instance } = await WebAssembly.instantiate(bytes, imports);
 const core = instance.exports;
 
 // Results are i32: negative values are -errno. Masks come back signed; >>> 0 makes them unsigned.
@@ -35,13 +37,16 @@ function wait(epfd, maxEvents = 16) {
   return events;
 }
 
+/** [ [ fd, revents ], ... ], spelled out (runtimes' console.log lay nested arrays out differently). */
+const show = (events) => `[ ${events.map(([fd, revents]) => `[ ${fd}, ${revents} ]`).join(', ')} ]`;
+
 // Data arrives on both: the level becomes IN|OUT and the arrival is a wakeup (an edge) with IN.
 core.fd_set(10, IN | OUT, IN);
 core.fd_set(11, IN | OUT, IN);
-console.log('first wait: ', wait(20)); // both fds, each with IN (revents = level & interest)
-console.log('second wait:', wait(20)); // only fd 11: level-triggered items come back while ready
+console.log('first wait: ', show(wait(20))); // both fds, each with IN (revents = level & interest)
+console.log('second wait:', show(wait(20))); // only fd 11: level-triggered items come back while ready
 core.fd_set(10, IN | OUT, IN); // a new chunk on fd 10, still unread: a new edge
-console.log('third wait: ', wait(20)); // fd 11 (still ready) and fd 10 (the new edge)
+console.log('third wait: ', show(wait(20))); // fd 11 (still ready) and fd 10 (the new edge)
 
 // Closing a descriptor takes it out of every interest list; its number can be opened again.
 check(core.fd_close(10), 'fd_close 10');
