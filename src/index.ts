@@ -8,7 +8,8 @@ export { DescriptorTable, defaultTable, type Waiter } from './fd/table.js';
 export { Epoll, type EpollItemInfo } from './api/epoll.js';
 export { Events } from './api/events.js';
 export { Poll, type PollEntryInfo } from './api/poll.js';
-export { select } from './api/select.js';
+export { select, type SelectOptions } from './api/select.js';
+export { AbortError, FAIRNESS_MS, FAIRNESS_RESULTS, type WaitOptions } from './api/wait.js';
 export type { FileLike } from './api/fileobj.js';
 export {
   EVENT_READ, EVENT_WRITE, SelectorKey, SelectorMap, BaseSelector, DefaultSelector, EpollSelector, PollSelector,

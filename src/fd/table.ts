@@ -145,6 +145,15 @@ export class DescriptorTable {
     for (const waiter of [...this.#scanWaiters]) waiter.recheck();
   };
 
+  /**
+   * How many waits are registered for wakeups: Epoll instances with blocked callers, and
+   * Poll/select calls. Both are 0 when nothing waits (a finished, aborted or timed-out wait
+   * leaves nothing behind).
+   */
+  waiters(): { epoll: number; scan: number } {
+    return { epoll: this.#epollWaiters.size, scan: this.#scanWaiters.size };
+  }
+
   /** Every open descriptor: fd, kind and level, like `ls -l /proc/self/fd`. */
   inspect(): Array<{ fd: number; kind: string; level: number }> {
     const rows: Array<{ fd: number; kind: string; level: number }> = [];

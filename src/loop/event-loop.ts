@@ -1,4 +1,5 @@
 import type { FileLike } from '../api/fileobj.js';
+import type { WaitOptions } from '../api/wait.js';
 import { disposeSymbol } from '../api/selectors/dispose.js';
 import { DefaultSelector, EVENT_READ, EVENT_WRITE, RuntimeError, type SelectorKey } from '../api/selectors/index.js';
 import { eventfd, type EventFd } from '../sources/eventfd.js';
@@ -17,7 +18,11 @@ import { TimerHeap } from './timer-heap.js';
 /** Called with the context of a callback that threw (see ExceptionContext). */
 export type ExceptionHandler = (context: ExceptionContext) => void;
 
-/** asyncio's MAXIMUM_SELECT_TIMEOUT (24 h); Node's timers also cannot wait beyond 2^31 - 1 ms. */
+/**
+ * asyncio's MAXIMUM_SELECT_TIMEOUT (24 h): the longest single selector wait. A timer further away
+ * is reached by several waits (the selectors themselves take any timeout, in timer steps below
+ * 2^31 ms), so callLater/callAt accept any delay.
+ */
 export const MAXIMUM_SELECT_TIMEOUT = 24 * 3600 * 1000;
 
 /** Below this many timers the heap is never compacted (asyncio's _MIN_SCHEDULED_TIMER_HANDLES). */
@@ -510,37 +515,45 @@ export class EventLoop implements Disposable {
   }
 
   // ---- socket helpers ----
+  //
+  // Each takes an optional `{ signal }` last: aborting it rejects the pending helper with an
+  // AbortError (name 'AbortError', code 'ABORT_ERR', cause: the signal's reason) and removes its
+  // reader or writer; an already-aborted signal rejects at once, without trying the operation.
 
   /**
    * Receives up to n bytes: at once if some are buffered, else when the socket becomes readable.
    * Resolves with an empty array at EOF; rejects with the socket's error (ECONNRESET...).
    */
-  sockRecv(sock: Receiver, n: number): Promise<Uint8Array> {
-    return sockRecv(this.#io, sock, n);
+  sockRecv(sock: Receiver, n: number, options?: WaitOptions): Promise<Uint8Array> {
+    return sockRecv(this.#io, sock, n, options);
   }
 
   /** Like sockRecv, into buf: resolves with the number of bytes read, 0 at EOF. */
-  sockRecvInto(sock: IntoReceiver, buf: Uint8Array): Promise<number> {
-    return sockRecvInto(this.#io, sock, buf);
+  sockRecvInto(sock: IntoReceiver, buf: Uint8Array, options?: WaitOptions): Promise<number> {
+    return sockRecvInto(this.#io, sock, buf, options);
   }
 
-  /** Sends all of data, waiting for room as often as needed; resolves once the socket took the last byte. */
-  sockSendall(sock: Sender, data: Uint8Array | string): Promise<void> {
-    return sockSendall(this.#io, sock, data);
+  /**
+   * Sends all of data, waiting for room as often as needed; resolves once the socket took the
+   * last byte. Aborted midway, the bytes already taken stay sent.
+   */
+  sockSendall(sock: Sender, data: Uint8Array | string, options?: WaitOptions): Promise<void> {
+    return sockSendall(this.#io, sock, data, options);
   }
 
   /** Accepts a connection: at once if one is queued, else when the listener becomes readable. */
-  sockAccept<S>(listener: Acceptor<S>): Promise<S> {
-    return sockAccept(this.#io, listener);
+  sockAccept<S>(listener: Acceptor<S>, options?: WaitOptions): Promise<S> {
+    return sockAccept(this.#io, listener, options);
   }
 
   /**
    * Connects: `sockConnect({ host, port })` starts a connection and resolves with the socket once
    * it is established; `sockConnect(sock)` waits for a connection started by connect(). Rejects
-   * with the connection's error (ECONNREFUSED...); a socket made here is closed then.
+   * with the connection's error (ECONNREFUSED...); a socket made here is closed then (and when
+   * the signal aborts).
    */
-  sockConnect(target: ConnectOptions | TcpSocket): Promise<TcpSocket> {
-    return sockConnect(this.#io, target);
+  sockConnect(target: ConnectOptions | TcpSocket, options?: WaitOptions): Promise<TcpSocket> {
+    return sockConnect(this.#io, target, options);
   }
 }
 

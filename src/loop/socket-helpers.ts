@@ -1,8 +1,9 @@
 // The awaitable socket helpers of EventLoop (asyncio's sock_recv, sock_recv_into, sock_sendall,
 // sock_accept, sock_connect). Each one tries the non-blocking operation first; only if it would
 // block does it register a reader or writer, which retries the operation each time the socket is
-// ready and removes itself once the operation is done or failed.
+// ready and removes itself once the operation is done or failed, or once its signal aborts.
 import type { FileLike } from '../api/fileobj.js';
+import { abortError, readSignal, type WaitOptions } from '../api/wait.js';
 import { PosixError } from '../errors.js';
 import { connect } from '../sources/tcp/connect.js';
 import type { ConnectOptions } from '../sources/tcp/options.js';
@@ -43,11 +44,18 @@ export interface Acceptor<S> {
 
 /**
  * Runs `attempt` now; if it returns null (would block), again each time `sock` is ready for
- * `direction`, until it returns a value (the promise resolves with it) or throws (it rejects).
+ * `direction`, until it returns a value (the promise resolves with it), throws (it rejects), or
+ * `options.signal` aborts (it rejects with an AbortError, and the reader or writer is removed).
+ * An already-aborted signal rejects at once, without an attempt.
  */
-function whenReady<T>(io: IoWatcher, sock: FileLike, direction: 'read' | 'write', name: string, attempt: () => T | null): Promise<T> {
+function whenReady<T>(
+  io: IoWatcher, sock: FileLike, direction: 'read' | 'write', name: string, attempt: () => T | null, options?: WaitOptions,
+): Promise<T> {
+  let signal: AbortSignal | undefined;
   let first: T | null;
   try {
+    signal = readSignal(options, true);
+    if (signal?.aborted) return Promise.reject(abortError(signal));
     first = attempt();
   } catch (error) {
     return Promise.reject(error);
@@ -55,36 +63,46 @@ function whenReady<T>(io: IoWatcher, sock: FileLike, direction: 'read' | 'write'
   if (first !== null) return Promise.resolve(first);
   return new Promise<T>((resolve, reject) => {
     let done = false;
+    const finish = (): void => {
+      done = true;
+      unwatch();
+      signal?.removeEventListener('abort', onAbort);
+    };
     const onReady = (): void => {
       if (done) return;
       let result: T | null;
       try {
         result = attempt();
       } catch (error) {
-        done = true;
-        unwatch();
+        finish();
         reject(error);
         return;
       }
       if (result === null) return; // not yet after all: keep waiting
-      done = true;
-      unwatch();
+      finish();
       resolve(result);
+    };
+    const onAbort = (): void => {
+      if (done) return;
+      finish();
+      reject(abortError(signal!));
     };
     // Throwing here (a reader already there, a closed loop) rejects the promise.
     const unwatch = io.watch(sock, direction, name, onReady);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
-export function sockRecv(io: IoWatcher, sock: Receiver, n: number): Promise<Uint8Array> {
-  return whenReady(io, sock, 'read', 'sockRecv', () => sock.recv(n));
+export function sockRecv(io: IoWatcher, sock: Receiver, n: number, options?: WaitOptions): Promise<Uint8Array> {
+  return whenReady(io, sock, 'read', 'sockRecv', () => sock.recv(n), options);
 }
 
-export function sockRecvInto(io: IoWatcher, sock: IntoReceiver, buf: Uint8Array): Promise<number> {
-  return whenReady(io, sock, 'read', 'sockRecvInto', () => sock.recvInto(buf));
+export function sockRecvInto(io: IoWatcher, sock: IntoReceiver, buf: Uint8Array, options?: WaitOptions): Promise<number> {
+  return whenReady(io, sock, 'read', 'sockRecvInto', () => sock.recvInto(buf), options);
 }
 
-export function sockSendall(io: IoWatcher, sock: Sender, data: Uint8Array | string): Promise<void> {
+/** An abort after some bytes were sent leaves them sent (as a cancelled asyncio sock_sendall does). */
+export function sockSendall(io: IoWatcher, sock: Sender, data: Uint8Array | string, options?: WaitOptions): Promise<void> {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   let sent = 0;
   // One send even for no bytes, so that a socket that cannot send reports it (EPIPE).
@@ -96,11 +114,11 @@ export function sockSendall(io: IoWatcher, sock: Sender, data: Uint8Array | stri
     } while (sent < bytes.length);
     return true;
   };
-  return whenReady(io, sock, 'write', 'sockSendall', attempt).then(() => undefined);
+  return whenReady(io, sock, 'write', 'sockSendall', attempt, options).then(() => undefined);
 }
 
-export function sockAccept<S>(io: IoWatcher, listener: Acceptor<S>): Promise<S> {
-  return whenReady(io, listener, 'read', 'sockAccept', () => listener.accept());
+export function sockAccept<S>(io: IoWatcher, listener: Acceptor<S>, options?: WaitOptions): Promise<S> {
+  return whenReady(io, listener, 'read', 'sockAccept', () => listener.accept(), options);
 }
 
 /**
@@ -121,24 +139,29 @@ function connected(sock: TcpSocket, ready: boolean): TcpSocket | null {
   return null;
 }
 
-export function sockConnect(io: IoWatcher, target: ConnectOptions | TcpSocket): Promise<TcpSocket> {
+/**
+ * Connects `target` (a socket from connect(): waits for its connection) or makes a connection to
+ * `{ host, port }`; a socket made here is closed if the connection fails or the signal aborts.
+ */
+export function sockConnect(io: IoWatcher, target: ConnectOptions | TcpSocket, options?: WaitOptions): Promise<TcpSocket> {
   if (target instanceof TcpSocket) {
     let first = true;
     return whenReady(io, target, 'write', 'sockConnect', () => {
       const ready = !first;
       first = false;
       return connected(target, ready);
-    });
+    }, options);
   }
   let sock: TcpSocket;
   try {
+    const signal = readSignal(options, true);
+    if (signal?.aborted) return Promise.reject(abortError(signal)); // before any connection is made
     sock = connect(target);
   } catch (error) {
     return Promise.reject(error);
   }
-  return sockConnect(io, sock).catch((error: unknown) => {
+  return sockConnect(io, sock, options).catch((error: unknown) => {
     sock.close();
     throw error;
   });
 }
-
