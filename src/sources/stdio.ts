@@ -96,6 +96,11 @@ export class StdinReader extends Descriptor {
     return readIntoBuffer(this.#reads, buf, 'read');
   }
 
+  /** Bytes queued and not yet read (FIONREAD). */
+  get queued(): number {
+    return this.#queue.size;
+  }
+
   /** EBADF: fd 0 is read-only here. */
   override write(_data: Uint8Array | string): number {
     this.openFd('write');
