@@ -5,6 +5,7 @@ import { Epoll } from '../../src/api/epoll.js';
 import { EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM } from '../../src/core/constants.js';
 import { connect } from '../../src/sources/tcp/connect.js';
 import { listen } from '../../src/sources/tcp/listener.js';
+import { listenErrnoCode } from '../../src/sources/tcp/system-errors.js';
 import { DEFAULT_TCP_RECEIVE_CAPACITY, DEFAULT_TCP_SEND_CAPACITY } from '../../src/sources/tcp/options.js';
 import { code, expectTableEmptyAfterEach, level } from '../helpers.js';
 import { next, tcpPair, until } from './tcp-helpers.js';
@@ -34,6 +35,15 @@ describe('listen', () => {
     await expect(listen({ host: '192.0.2.1' })).rejects.toMatchObject({ code: 'EADDRNOTAVAIL' });
     // 2001:db8::/32 is IPv6's documentation prefix (RFC 3849). Deno says EINVAL for both: mapped.
     await expect(listen({ host: '2001:db8::1' })).rejects.toMatchObject({ code: 'EADDRNOTAVAIL' });
+  });
+
+  it('listenErrnoCode: a bind or listen EINVAL is EADDRNOTAVAIL (Deno\'s spelling), except where Linux says EINVAL', () => {
+    expect(listenErrnoCode({ code: 'EINVAL', syscall: 'listen' }, '192.0.2.1')).toBe('EADDRNOTAVAIL');
+    expect(listenErrnoCode({ code: 'EINVAL', syscall: 'bind' }, '2001:db8::1')).toBe('EADDRNOTAVAIL');
+    expect(listenErrnoCode({ code: 'EINVAL', syscall: 'listen' }, 'fe80::1')).toBe('EINVAL');
+    expect(listenErrnoCode({ code: 'EINVAL', syscall: 'listen' }, 'fe80::1%lo')).toBe('EADDRNOTAVAIL');
+    expect(listenErrnoCode({ code: 'EADDRINUSE', syscall: 'listen' }, '127.0.0.1')).toBe('EADDRINUSE');
+    expect(listenErrnoCode({ code: 'ERR_SOCKET_BAD_PORT' }, '127.0.0.1')).toBe('EINVAL');
   });
 
   it('rejects EINVAL for an IPv6 link-local address without a scope, as Linux\'s bind does', async () => {
