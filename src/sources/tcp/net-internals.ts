@@ -5,8 +5,8 @@ import { Socket as NodeSocket } from 'node:net';
  * Every undocumented part of node:net that wasmux touches, in one file. Each use is
  * feature-detected and has a documented fallback; tests switch each one off to run the fallback.
  *
- * 1. `socket._handle.fd`: the file descriptor of a TCP socket (POSIX only), read by
- *    reset-probe.ts to tell a reset from a FIN after Node reported EOF.
+ * 1. `socket._handle.fd`: the file descriptor of a TCP socket (POSIX only; Deno has none), read
+ *    by reset-probe.ts to tell a reset from a FIN after the runtime reported EOF.
  * 2. The same fd, written with fs.writeSync when Node has nothing queued for the socket: one
  *    write(2) straight from the caller's bytes, without a WriteWrap, a stream callback or a copy
  *    (the kernel copies). What the kernel does not take goes through socket.write as before, so
@@ -18,8 +18,8 @@ import { Socket as NodeSocket } from 'node:net';
  *    (Node 20 to 26), so they can have it only this way. Fallback: 'data' events. Bun's handles
  *    have no readStart/useUserBuffer: the fallback runs there.
  * 4. `socket._handle.getpeername(out)`: a fresh getpeername(2), for reset-probe.ts when the fd is
- *    not to be had (`socket.remoteAddress` keeps its first answer in Node). Fallback: the
- *    documented `socket.remoteAddress`, which answers afresh in Bun.
+ *    not to be had (`socket.remoteAddress` keeps its first answer). Fallback: the documented
+ *    `socket.remoteAddress`, which tells only when nobody asked it before the reset.
  *
  * tcpPaths() (paths.ts) reports which of them this runtime offers.
  */

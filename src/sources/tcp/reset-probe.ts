@@ -10,18 +10,20 @@ import { peerGone, setInternals, socketFd } from './net-internals.js';
  * does not discard the receive queue. recv() returns the 50,000 bytes, then fails once with
  * ECONNRESET, then returns 0 (EOF) for ever; poll shows IN|ERR|HUP|RDHUP until the error is read.
  *
- * libuv before 1.52.1 (Node 20 and 22) and Bun do not: after a short read with POLLHUP set they
- * report EOF without reading again, so the ECONNRESET stays pending in the kernel. libuv 1.52.1
- * (Node 24 and 26) reads again and reports the reset itself, as Deno does. So after an EOF we
- * ask, in this order:
+ * libuv before 1.52.1 (Node 20 and 22) does not: after a short read with POLLHUP set it reports
+ * EOF without reading again, so the ECONNRESET stays pending in the kernel. libuv 1.52.1 (Node 24
+ * and 26) reads again and reports the reset itself, as Deno does, and as Bun 1.4 does for a
+ * socket with an 'error' listener (a TcpSocket always has one; without one Bun says EOF). So
+ * after an EOF we ask, in this order:
  * 1. the fd (net-internals.ts 1), read once more as recv(2) would: 0 is a real FIN, an error is
  *    the pending reset. Exact.
  * 2. a fresh getpeername (net-internals.ts 4): ENOTCONN means the kernel's socket is CLOSED,
  *    which a FIN alone never does. Only asked while we have not sent our own FIN (after both
  *    FINs the socket is CLOSED too). It cannot tell a FIN followed by a reset from a reset: it
  *    reports both as ECONNRESET, where recv would return EOF (and the error would wait for a send).
- * 3. the documented `socket.remoteAddress`, undefined once the socket has no peer in runtimes
- *    that ask every time (Bun); Node keeps its first answer, so it tells nothing there.
+ * 3. the documented `socket.remoteAddress`: undefined when it was first asked after the socket
+ *    lost its peer (Node and Bun keep the first answer, and a TcpSocket asks when it is made, so
+ *    this tells only for a connection that was reset before it was accepted).
  * With none of them, the EOF stands and the reset shows on the next send.
  */
 
