@@ -104,7 +104,7 @@ async function detect(): Promise<Offers> {
     if (peer === null) throw new Error('no connection');
     await within(once(client, 'connect'), null);
     const userBufferReads = handleReadsIntoUserBuffer(peer);
-    const viaData = once(client, 'data').then(() => false);
+    const viaData = once(client, 'data').then(() => false, () => false);
     const direct = writeDirect(peer, Buffer.from('x'), 1, true) === 1;
     if (!direct) peer.write('x');
     const connectOnread = await within(Promise.race([onread, viaData]), false);
