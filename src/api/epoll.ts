@@ -7,7 +7,7 @@ import { defaultTable, type DescriptorTable, type Waiter } from '../fd/table.js'
 import { toTimeout } from './deadline.js';
 import type { Events } from './events.js';
 import { toFd, toMask, type FileLike } from './fileobj.js';
-import { waitFor, type ParkedWait, type WaitOptions, type WaitSource } from './wait.js';
+import { WaitScope, waitFor, type ParkedWait, type WaitOptions, type WaitSource } from './wait.js';
 
 /** A row of `Epoll.inspect()`, like a `tfd:` line of /proc/PID/fdinfo for an epoll fd. */
 export interface EpollItemInfo {
@@ -35,6 +35,8 @@ export class Epoll extends Descriptor {
   /** The blocked poll() and wait() calls, in call order. */
   readonly #blocked: Array<ParkedWait> = [];
   readonly #waiter: Waiter = { recheck: () => this.#recheck() };
+  /** Every poll() and wait() in progress (blocked, or yielding for fairness): close() fails them. */
+  readonly #waits = new WaitScope();
   /** Inside #recheck: the waiter count is published once at its end. */
   #rechecking = false;
   /** poll(): the argument is maxEvents, the result the [fd, events] pairs. */
@@ -46,6 +48,7 @@ export class Epoll extends Descriptor {
     empty: () => [],
     park: (wait) => this.#park(wait),
     unpark: (wait) => this.#unpark(wait),
+    scope: this.#waits,
   };
   /** wait(): the argument is the caller's Events buffer, the result the count. */
   readonly #waitSource: WaitSource<number, Events> = {
@@ -61,6 +64,7 @@ export class Epoll extends Descriptor {
     },
     park: (wait) => this.#park(wait),
     unpark: (wait) => this.#unpark(wait),
+    scope: this.#waits,
   };
 
   constructor(table: DescriptorTable = defaultTable) {
@@ -209,7 +213,7 @@ export class Epoll extends Descriptor {
   }
 
   protected override onClose(): void {
-    for (const wait of [...this.#blocked]) wait.fail(new PosixError('EBADF', 'epoll instance closed during poll'));
+    this.#waits.end(new PosixError('EBADF', 'epoll instance closed during poll'));
   }
 }
 

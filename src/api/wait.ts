@@ -120,11 +120,17 @@ export interface WaitSource<T, A> {
   park(wait: ParkedWait): void;
   /** The wait has ended (settled, timed out, aborted, ended from outside): forget it. */
   unpark(wait: ParkedWait): void;
+  /**
+   * Every wait of this source from its start to its end, blocked or still yielding for
+   * fairness, if the source can end them all (an Epoll's close fails them with EBADF).
+   */
+  readonly scope?: WaitScope;
 }
 
 /**
- * Waits that end together, with nothing ready: a PollSelector's or SelectSelector's selects,
- * which its close() ends at once. Internal: passed to the primitives as `options[waitScope]`.
+ * Waits that end together: a PollSelector's or SelectSelector's selects, which its close() ends
+ * at once with nothing ready (passed to the primitives as `options[waitScope]`), or an Epoll's
+ * waits, which its close() fails (its WaitSource's scope).
  */
 export class WaitScope {
   #ended = false;
@@ -144,11 +150,16 @@ export class WaitScope {
     this.#waits.delete(wait);
   }
 
-  /** Ends every pending wait of the scope (resolving with nothing ready), and every later one. */
-  end(): void {
-    if (this.#ended) return;
+  /**
+   * Ends every pending wait of the scope: resolving with nothing ready, or rejecting with `error`.
+   * A wait given this scope later (in options) resolves with nothing ready at once.
+   */
+  end(error?: unknown): void {
     this.#ended = true;
-    for (const wait of [...this.#waits]) wait.end();
+    for (const wait of [...this.#waits]) {
+      if (error === undefined) wait.end();
+      else wait.fail(error);
+    }
   }
 }
 
@@ -231,6 +242,7 @@ class PendingWait<T, A> implements ParkedWait {
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
     scope?.add(this);
+    source.scope?.add(this);
     if (yieldFirst) this.#immediate = setImmediate(() => this.#afterTurn());
     else this.#block();
   }
@@ -328,6 +340,7 @@ class PendingWait<T, A> implements ParkedWait {
       this.#onAbort = undefined;
     }
     this.#scope?.delete(this);
+    this.#source.scope?.delete(this);
     return true;
   }
 }
