@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { PosixError } from '../errors.js';
 import { EIO, EPIPE, wasiErrno } from './errno.js';
 import { OUT_ERROR_1, OUT_ERROR_2, OUT_INFLIGHT, OUT_WANT, type SharedState } from './shared-state.js';
+import { WRITE_COST } from './syscalls/stdio.js';
 
 /** Where the guest's stdout or stderr goes: a host fd, a Writable, or a callback per chunk. */
 export type OutputTarget = number | NodeJS.WritableStream | ((chunk: Uint8Array) => void);
@@ -187,7 +188,7 @@ export class OutputSinks {
       if (settled) return; // a Writable may call back twice (an error after a failed write)
       settled = true;
       if (error) Atomics.compareExchange(state.i32, errorWord, 0, outputErrno(error) || EIO);
-      Atomics.sub(state.i32, OUT_INFLIGHT, n);
+      Atomics.sub(state.i32, OUT_INFLIGHT, n + WRITE_COST);
       // Wake a guest that waits for room (it set OUT_WANT before it slept), or for an error.
       if (Atomics.exchange(state.i32, OUT_WANT, 0) === 1 || error) state.wake();
       if (--this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();

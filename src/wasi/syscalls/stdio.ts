@@ -16,6 +16,12 @@ import { FDFLAGS_NONBLOCK, recvStream } from './sock.js';
 
 /** Output bytes that may be on their way to the main thread before writes wait. */
 export const OUT_LIMIT = 1 << 20;
+/**
+ * What each write costs on top of its bytes, so that tiny writes cannot pile up messages without
+ * bound either (at most OUT_LIMIT / WRITE_COST of them on their way). The main thread gives back
+ * the same.
+ */
+export const WRITE_COST = 256;
 
 /** Rights bits (wasi_snapshot_preview1 `rights`). */
 const R_FD_READ = 1n << 1n;
@@ -33,10 +39,10 @@ export function outputError(ctx: GuestContext, stream: 1 | 2): number {
 /** Room for output now (0: full; then OUT_WANT is set so that the main thread wakes us). */
 export function outputRoom(ctx: GuestContext): number {
   const i32 = ctx.state.i32;
-  let room = OUT_LIMIT - Atomics.load(i32, OUT_INFLIGHT);
+  let room = OUT_LIMIT - WRITE_COST - Atomics.load(i32, OUT_INFLIGHT);
   if (room > 0) return room;
   Atomics.store(i32, OUT_WANT, 1);
-  room = OUT_LIMIT - Atomics.load(i32, OUT_INFLIGHT); // it may have dropped before WANT was seen
+  room = OUT_LIMIT - WRITE_COST - Atomics.load(i32, OUT_INFLIGHT); // it may have dropped before WANT was seen
   return room > 0 ? room : 0;
 }
 
@@ -52,7 +58,7 @@ export function stdioWrite(ctx: GuestContext, entry: StdioFd, bufs: Uint8Array[]
   if (stream === 0) throw new WasiErrno(EBADF); // stdin is not open for writing
   const total = bufs.reduce((sum, b) => sum + b.length, 0);
   const i32 = ctx.state.i32;
-  const fits = (inflight: number): boolean => inflight === 0 || inflight + total <= OUT_LIMIT;
+  const fits = (inflight: number): boolean => inflight === 0 || inflight + total + WRITE_COST <= OUT_LIMIT;
   let take = total;
   for (;;) {
     const error = outputError(ctx, stream);
@@ -62,7 +68,7 @@ export function stdioWrite(ctx: GuestContext, entry: StdioFd, bufs: Uint8Array[]
     // Nothing on its way: even a write larger than the limit goes out whole.
     if (fits(Atomics.load(i32, OUT_INFLIGHT))) break;
     if (entry.nonblock) {
-      take = Math.min(total, OUT_LIMIT - Atomics.load(i32, OUT_INFLIGHT));
+      take = Math.min(total, OUT_LIMIT - WRITE_COST - Atomics.load(i32, OUT_INFLIGHT));
       if (take > 0) break;
       throw new WasiErrno(EAGAIN);
     }
@@ -78,7 +84,7 @@ export function stdioWrite(ctx: GuestContext, entry: StdioFd, bufs: Uint8Array[]
     at += n;
     if (at === take) break;
   }
-  Atomics.add(ctx.state.i32, OUT_INFLIGHT, take);
+  Atomics.add(ctx.state.i32, OUT_INFLIGHT, take + WRITE_COST);
   ctx.port.postMessage({ op: 'write', stream, bytes }, [bytes.buffer]);
   return take;
 }
