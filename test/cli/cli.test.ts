@@ -69,7 +69,7 @@ describe('wasmux CLI', () => {
     [[]],
   ])('bad command line %j: usage on stderr, exit code 2', async (args) => {
     const child = wasmux(args);
-    expect(await child.exited()).toEqual({ code: 2, signal: null });
+    expect(await child.exited(), child.stderr()).toEqual({ code: 2, signal: null });
     expect(child.stdout() + child.stderr()).toMatch(/usage: wasmux (<command>|run guest.wasm)/);
   });
 

@@ -9,7 +9,9 @@ import { SELECTORS, serveBlockingStyle, type BlockingStyleServer } from '../../e
 import { upperCase } from '../../examples/upper-case.js';
 import { listen } from '../../src/index.js';
 import { expectTableEmptyAfterEach } from '../helpers.js';
-import { exchange, killChildrenAfterEach, runExample, signal, upper, within } from './classic-helpers.js';
+import {
+  exchange, killChildrenAfterEach, runExample, sendAllThenReadLate, sha256, signal, upper, within,
+} from './classic-helpers.js';
 
 expectTableEmptyAfterEach();
 killChildrenAfterEach();
@@ -73,6 +75,20 @@ describe('blocking-style server', () => {
     const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
     expect(reply.length).toBe(data.length);
     expect(sha(reply)).toBe(sha(upper(data)));
+    await stop(server);
+  });
+
+  it('a client that half-closes at once and reads only after its handler closed the socket gets every byte', async () => {
+    // The handler meets the EOF with its replies handed to the socket but not yet read by the
+    // client (its window is closed): close() must still deliver them, then the FIN.
+    const listener = await listen({ host: '127.0.0.1', port: 0 });
+    const ended = nth<string | null>(1);
+    const server = serveBlockingStyle(listener, { onHandlerDone: ended.callback });
+    const data = randomBytes(200 * 1024); // within the socket's 256 KiB send buffer: sockSendall never waits
+    const back = await sendAllThenReadLate(listener.address().port, data, ended.reached);
+    expect(ended.values).toEqual([null]); // ended at the EOF, before the client read a byte
+    expect(back.bytes).toBe(data.length);
+    expect(back.sha256).toBe(sha256(upperCase(data)));
     await stop(server);
   });
 

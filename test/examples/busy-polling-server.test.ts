@@ -1,12 +1,15 @@
 // examples/busy-polling-server.ts: correct upper-cased replies to concurrent node:net clients,
 // and the CPU figures it exists to show are measured and reported (their values depend on the
 // machine, so only their presence and consistency are checked, never a threshold).
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { formatCpuSample, serveBusyPolling } from '../../examples/busy-polling-server.js';
 import { upperCase } from '../../examples/upper-case.js';
 import { listen } from '../../src/index.js';
 import { expectTableEmptyAfterEach } from '../helpers.js';
-import { exchange, killChildrenAfterEach, runExample, signal, upper, within } from './classic-helpers.js';
+import {
+  exchange, killChildrenAfterEach, runExample, sendAllThenReadLate, sha256, signal, upper, within,
+} from './classic-helpers.js';
 
 expectTableEmptyAfterEach();
 killChildrenAfterEach();
@@ -65,6 +68,23 @@ describe('busy-polling server', () => {
     const reply = await exchange(listener.address().port, [big]);
     expect(reply.length).toBe(big.length);
     expect(reply === upper(big)).toBe(true);
+    server.stop();
+    await within(server.done, 'the server to stop');
+  });
+
+  it('a client that half-closes at once and reads only after the server closed its socket gets every byte', async () => {
+    // The server meets the EOF with its replies handed to the socket but not yet read by the
+    // client (its window is closed): close() must still deliver them, then the FIN.
+    const listener = await listen({ host: '127.0.0.1', port: 0 });
+    const server = serveBusyPolling(listener);
+    const closed = (async () => {
+      // Waits on the loop's own passes, not a timer: each measureIdle ends after one more idle pass.
+      while (server.stats.closed === 0) await server.measureIdle(1);
+    })();
+    const data = randomBytes(200 * 1024); // within the socket's 256 KiB send buffer: every send takes all
+    const back = await sendAllThenReadLate(listener.address().port, data, closed);
+    expect(back.bytes).toBe(data.length);
+    expect(back.sha256).toBe(sha256(upperCase(data)));
     server.stop();
     await within(server.done, 'the server to stop');
   });
