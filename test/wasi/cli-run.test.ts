@@ -1,7 +1,36 @@
 // The `wasmux run` command line (src/wasi/cli-run.ts), parsed and run.
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRunArgs, runCommand, RunUsageError } from '../../src/index.js';
+import { compileGuests, type Compiled } from './as-compile.js';
+
+const SOURCES = {
+  // Reads stdin, writes it to stdout and "err" to stderr, exits 300.
+  exit300: `
+export function _start(): void {
+  fd_read(0, iov(BUF, 100), 1, OUT);
+  fd_write(1, iov(BUF, load<u32>(OUT)), 1, OUT2);
+  store<u32>(BUF, 0x00727265);
+  fd_write(2, iov(BUF, 3), 1, OUT2);
+  proc_exit(300);
+}`,
+  trap: `
+export function _start(): void {
+  unreachable();
+}`,
+};
+
+let guests: Compiled;
+beforeAll(async () => {
+  guests = await compileGuests(SOURCES);
+});
+afterAll(() => guests?.cleanup());
+
+/** A Writable that keeps the text written to it. */
+function textSink(): { stream: Writable; text: () => string } {
+  let text = '';
+  return { stream: new Writable({ write(chunk, _enc, done) { text += String(chunk); done(); } }), text: () => text };
+}
 
 describe('parseRunArgs', () => {
   it('reads the file, listeners in order, directories, environment and the guest args after --', () => {
@@ -32,5 +61,19 @@ describe('runCommand', () => {
     text = '';
     expect(await runCommand(['/nonexistent/guest.wasm'], sink)).toBe(134);
     expect(text).toMatch(/ENOENT/);
+  });
+
+  it('gives the exit code as a process status (its low 8 bits); the guest\'s stderr goes to stderr', async () => {
+    const err = textSink();
+    let out = '';
+    expect(await runCommand([guests.path('exit300')], err.stream, { stdin: 'in', stdout: (c) => (out += Buffer.from(c).toString()) })).toBe(300 & 0xff);
+    expect(out).toBe('in');
+    expect(err.text()).toBe('err');
+  });
+
+  it('a trap gives 134 and says which trap, in the same words on every runtime', async () => {
+    const err = textSink();
+    expect(await runCommand([guests.path('trap')], err.stream)).toBe(134);
+    expect(err.text()).toBe('wasmux run: the guest trapped: unreachable\n');
   });
 });
