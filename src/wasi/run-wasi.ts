@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { abortError, readSignal } from '../api/wait.js';
 import { listen, Listener } from '../sources/tcp/listener.js';
 import type { SocketAddress } from '../sources/tcp/address.js';
 import type { ListenOptions } from '../sources/tcp/options.js';
@@ -65,15 +66,6 @@ function locateWorker(): URL {
   throw new Error('wasmux: dist/src/wasi/guest-worker.js is missing; run `npm run build`');
 }
 
-/** The error an aborted run rejects with, shaped as Node's own AbortError. */
-function abortError(signal: AbortSignal): Error {
-  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
-}
-
-function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortError(signal);
-}
-
 /**
  * Runs a WASI preview1 guest in a worker thread with real TCP listeners (docs/wasi.md). Resolves
  * with its exit code once it returns or calls proc_exit, after its last output byte has been
@@ -82,7 +74,8 @@ function checkAborted(signal: AbortSignal | undefined): void {
  * the promise settles.
  */
 export async function runWasi(wasm: string | WebAssembly.Module, options: RunWasiOptions = {}): Promise<RunWasiResult> {
-  const { signal } = options;
+  // The same AbortError as every other wait of wasmux (EINVAL for a signal that is not one).
+  const signal = readSignal(options);
   const listeners: Listener[] = [];
   let hiddenDir: string | undefined;
   let host: SocketHost | undefined;
@@ -99,7 +92,7 @@ export async function runWasi(wasm: string | WebAssembly.Module, options: RunWas
     const module = typeof wasm === 'string' ? new WebAssembly.Module(await readFile(wasm)) : wasm;
     for (const entry of options.listen ?? []) {
       listeners.push(entry instanceof Listener ? entry : await listen(entry));
-      checkAborted(signal);
+      if (signal?.aborted) throw abortError(signal);
     }
     const maxSockets = options.maxSockets ?? 64;
     if (maxSockets < listeners.length + 1) throw new RangeError(`maxSockets must exceed the ${listeners.length} listeners`);
@@ -116,7 +109,7 @@ export async function runWasi(wasm: string | WebAssembly.Module, options: RunWas
       listeners.forEach((_, i) => preopens.push([`/.wasmux-listener-${i}`, hiddenDir!]));
     }
     preopens.push(...Object.entries(options.preopens ?? {}));
-    checkAborted(signal);
+    if (signal?.aborted) throw abortError(signal);
     host = new SocketHost(state, listeners, stdin);
     options.onListening?.(listeners.map((l) => l.address()));
     const data: GuestWorkerData = {
