@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, runCommand, runWasi } from '../../src/index.js';
+import { AbortError, listen, runCommand, runWasi } from '../../src/index.js';
 import { within } from '../examples/classic-helpers.js';
 import { compileGuests, type Compiled } from './as-compile.js';
 
@@ -70,7 +70,9 @@ describe('runWasi with a signal', () => {
     await out.started; // accepted
     const reason = new Error('enough');
     controller.abort(reason);
-    expect(await within(outcome, 'runWasi settling')).toMatchObject(abortShape(reason));
+    const error = await within(outcome, 'runWasi settling');
+    expect(error).toBeInstanceOf(AbortError); // the same class as every other wait's
+    expect(error).toMatchObject(abortShape(reason));
     await ended;
     // Nothing listens on the port any more: it can be bound again at once.
     const server = createServer();
@@ -97,6 +99,10 @@ describe('runWasi with a signal', () => {
     const reason = 'stop';
     await expect(runWasi(guests.path('hold'), { listen: [listener], signal: AbortSignal.abort(reason) })).rejects.toMatchObject(abortShape(reason));
     expect(listener.closed).toBe(true);
+  });
+
+  it('a signal that is not an AbortSignal is EINVAL', async () => {
+    await expect(runWasi(guests.path('spin'), { signal: {} as AbortSignal })).rejects.toMatchObject({ code: 'EINVAL' });
   });
 
   it('wasmux run gives 130 when cancelled', async () => {
