@@ -36,5 +36,5 @@ export {
 export {
   stdin, stdout, stderr, StdinReader, StdioWriter, DEFAULT_STDIO_CAPACITY, type StdinOptions, type StdoutOptions,
 } from './sources/stdio.js';
-export { runWasi, type RunWasiOptions, type RunWasiResult } from './wasi/run-wasi.js';
-export { parseRunArgs, runCommand, RunUsageError, RUN_USAGE, type RunCommand } from './wasi/cli-run.js';
+export { runWasi, WasiTrapError, type InputSource, type OutputTarget, type RunWasiOptions, type RunWasiResult } from './wasi/run-wasi.js';
+export { parseRunArgs, runCommand, RunUsageError, RUN_USAGE, type RunCommand, type RunCommandIo } from './wasi/cli-run.js';

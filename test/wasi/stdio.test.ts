@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runWasi, type RunWasiOptions } from '../../src/index.js';
-import { WasiTrapError } from '../../src/wasi/run-wasi.js';
+import { runWasi, WasiTrapError, type RunWasiOptions } from '../../src/index.js';
+
 import { within } from '../examples/classic-helpers.js';
 import { compileGuests, type Compiled } from './as-compile.js';
 
