@@ -12,7 +12,6 @@ import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWasi, WasiTrapError, type RunWasiOptions } from '../../src/index.js';
-
 import { within } from '../examples/classic-helpers.js';
 import { compileGuests, type Compiled } from './as-compile.js';
 
