@@ -71,7 +71,8 @@ function locateWorker(): URL {
  * with its exit code once it returns or calls proc_exit, after its last output byte has been
  * written; rejects with a WasiTrapError if it traps, with an AbortError if `signal` aborts, or
  * with the reason it could not be instantiated. Everything is closed and the worker is gone when
- * the promise settles.
+ * the promise settles (after an abort its end is not awaited: Bun cannot stop a worker that is
+ * computing inside WebAssembly, docs/wasi.md "Cancellation").
  */
 export async function runWasi(wasm: string | WebAssembly.Module, options: RunWasiOptions = {}): Promise<RunWasiResult> {
   // The same AbortError as every other wait of wasmux (EINVAL for a signal that is not one).
