@@ -9,7 +9,7 @@ import { fstatSync, read as fsRead, write as fsWrite } from 'node:fs';
 import { Readable } from 'node:stream';
 import { PosixError } from '../errors.js';
 import { EIO, EPIPE, wasiErrno } from './errno.js';
-import { OUT_ERROR_1, OUT_ERROR_2, OUT_INFLIGHT, OUT_WANT, type SharedState } from './shared-state.js';
+import { OUT_ERROR_1, OUT_ERROR_2, OUT_WANT, outInflight, type SharedState } from './shared-state.js';
 import { WRITE_COST } from './syscalls/stdio.js';
 
 /** Where the guest's stdout or stderr goes: a host fd, a Writable, or a callback per chunk. */
@@ -188,7 +188,7 @@ export class OutputSinks {
       if (settled) return; // a Writable may call back twice (an error after a failed write)
       settled = true;
       if (error) Atomics.compareExchange(state.i32, errorWord, 0, outputErrno(error) || EIO);
-      Atomics.sub(state.i32, OUT_INFLIGHT, n + WRITE_COST);
+      Atomics.sub(state.i32, outInflight(stream), n + WRITE_COST);
       // Wake a guest that waits for room (it set OUT_WANT before it slept), or for an error.
       if (Atomics.exchange(state.i32, OUT_WANT, 0) === 1 || error) state.wake();
       if (--this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();

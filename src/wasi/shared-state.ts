@@ -5,7 +5,7 @@
  * - header (HEADER_WORDS words): WAKE, the wake counter (the main thread adds 1 and notifies after
  *   anything a guest may wait for changed); RESPONSE, the response counter of the request channel
  *   (the main thread adds 1 and notifies when a request is answered); RESULT, the answer; the
- *   guest's output accounting (OUT_INFLIGHT, OUT_WANT, OUT_ERROR_1/2, see syscalls/stdio.ts) and
+ *   guest's output accounting (OUT_INFLIGHT_1/2, OUT_WANT, OUT_ERROR_1/2, see syscalls/stdio.ts) and
  *   STOP, set when the run is cancelled.
  * - slot control blocks (SLOT_WORDS words per slot): one per listener or connection.
  * - per slot, two byte rings of `ringBytes` (a power of two): RX (main writes received bytes,
@@ -16,15 +16,22 @@
 export const WAKE = 0;
 export const RESPONSE = 1;
 export const RESULT = 2;
-/** [G adds, M subtracts] bytes of stdout/stderr posted by the guest and not yet written by the main thread. */
-export const OUT_INFLIGHT = 3;
-/** [G sets 1, M takes] the guest waits for OUT_INFLIGHT to drop (wake it when it does). */
+/**
+ * [G adds, M subtracts] bytes of stdout (OUT_INFLIGHT_1) / stderr (OUT_INFLIGHT_2) posted by the
+ * guest and not yet written by the main thread; each stream has its own, as two pipes would.
+ */
+export const OUT_INFLIGHT_1 = 3;
+export const OUT_INFLIGHT_2 = 8;
+/** [G sets 1, M takes] the guest waits for an OUT_INFLIGHT to drop (wake it when one does). */
 export const OUT_WANT = 4;
 /** [M] 1 once the run is cancelled: every wait of the guest ends and the guest unwinds. */
 export const STOP = 5;
 /** [M] the WASI errno that writing the guest's stdout (fd 1) / stderr (fd 2) failed with (EPIPE...), 0 if none. */
 export const OUT_ERROR_1 = 6;
 export const OUT_ERROR_2 = 7;
+
+/** The OUT_INFLIGHT word of stdout (1) or stderr (2). */
+export const outInflight = (stream: 1 | 2): number => (stream === 1 ? OUT_INFLIGHT_1 : OUT_INFLIGHT_2);
 export const HEADER_WORDS = 16;
 
 /** Slot words. Owner in brackets: [M] main thread, [G] guest. */
@@ -57,7 +64,7 @@ export type GuestMessage =
   | { op: 'close'; slot: number }
   /** Mirror the host's stdin into a slot's RX ring from now on: answered with the slot or -errno. */
   | { op: 'stdin' }
-  /** Bytes the guest wrote to its stdout (1) or stderr (2), in order; counted in OUT_INFLIGHT. */
+  /** Bytes the guest wrote to its stdout (1) or stderr (2), in order; counted in OUT_INFLIGHT_1/2. */
   | { op: 'write'; stream: 1 | 2; bytes: Uint8Array }
   /** The guest has ended: it returned from _start (0) or called proc_exit. */
   | { op: 'exit'; code: number }

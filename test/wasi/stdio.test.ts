@@ -90,6 +90,36 @@ export function _start(): void {
   rec(fd_seek(1, 0, 0, OUT));
   fd_write(2, iov(REPORT, reportLen), 1, OUT);
 }`,
+  // NONBLOCK stdout: 64 KiB writes until EAGAIN; then, after saying 'P' on stderr, a poll_oneoff
+  // for writing on fd 1 with a 5 s clock. Reports on stderr: the errno that ended the writes, the
+  // bytes written (u32), the poll's event count, userdata and whether nbytes > 0.
+  nonblock: `
+export function _start(): void {
+  check(fd_fdstat_set_flags(1, 4), 1);
+  let total: u32 = 0;
+  let e: u32 = 0;
+  for (let i = 0; i < 1000; i++) {
+    e = fd_write(1, iov(BUF, 65536), 1, OUT);
+    if (e != 0) break;
+    total += load<u32>(OUT);
+  }
+  store<u8>(SCRATCH, 80);
+  fd_write(2, iov(SCRATCH, 1), 1, OUT);
+  memory.fill(SUBS, 0, 96);
+  store<u64>(SUBS, 1);
+  store<u8>(SUBS + 8, 2);
+  store<u32>(SUBS + 16, 1);
+  store<u64>(SUBS + 48, 2);
+  store<u32>(SUBS + 64, 1);
+  store<u64>(SUBS + 72, 5_000_000_000);
+  check(poll_oneoff(SUBS, EVENTS, 2, OUT2), 2);
+  store<u32>(REPORT, e);
+  store<u32>(REPORT + 4, total);
+  store<u32>(REPORT + 8, load<u32>(OUT2));
+  store<u32>(REPORT + 12, <u32>load<u64>(EVENTS));
+  store<u32>(REPORT + 16, load<u64>(EVENTS + 16) > 0 ? 1 : 0);
+  fd_write(2, iov(REPORT, 20), 1, OUT);
+}`,
   exit300: `
 export function _start(): void {
   proc_exit(300);
@@ -202,6 +232,46 @@ describe('stdout and stderr', () => {
     expect(file.subarray(0, 8).toString()).toBe('o1e1o2e2');
     expect(file.subarray(file.length - 4).toString()).toBe('done');
     expect(sha(file.subarray(8, file.length - 4))).toBe(sha(bulkBytes()));
+  });
+
+  it('NONBLOCK: EAGAIN once 1 MiB is on its way; poll_oneoff for writing wakes when the target catches up', async () => {
+    // A Writable that completes nothing until released (a reader that has stopped reading).
+    const held: Array<() => void> = [];
+    let holding = true;
+    let received = 0;
+    const stuck = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        received += chunk.length;
+        if (holding) held.push(() => done());
+        else done();
+      },
+    });
+    let report = Buffer.alloc(0);
+    let wake = (): void => {};
+    const run = runWasi(guests.path('nonblock'), {
+      stdout: stuck,
+      stderr: (chunk) => {
+        report = Buffer.concat([report, chunk]);
+        wake();
+      },
+    });
+    await within(new Promise<void>((resolve) => {
+      wake = () => {
+        if (report.length > 0) resolve();
+      };
+      wake();
+    }), 'the guest saying P');
+    // The guest is in (or on its way into) poll_oneoff, and none of its output has been written.
+    expect(held.length).toBe(1); // a Writable takes one write at a time
+    holding = false;
+    held.pop()!();
+    expect((await within(run, 'the guest ending')).exitCode).toBe(0);
+    const EAGAIN = 6;
+    const fields = [1, 5, 9, 13, 17].map((at) => report.readUInt32LE(at));
+    expect(report[0]).toBe(0x50);
+    // 15 whole writes and a short one fill the 1 MiB (each write counts 256 bytes more).
+    expect(fields).toEqual([EAGAIN, 15 * 65536 + 61440, 1, 1, 1]);
+    expect(received).toBe(15 * 65536 + 61440);
   });
 
   it('a Writable that fails gives the guest EPIPE (64) on a later write', async () => {

@@ -118,7 +118,7 @@ function stdioReadiness(ctx: GuestContext, entry: StdioFd, read: boolean): Ready
   }
   const error = outputError(ctx, entry.stream);
   if (error !== 0) return { error, nbytes: 0, flags: 0 };
-  const room = outputRoom(ctx);
+  const room = outputRoom(ctx, entry.stream);
   return room > 0 ? { error: SUCCESS, nbytes: room, flags: 0 } : null;
 }
 

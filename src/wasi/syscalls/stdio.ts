@@ -2,7 +2,7 @@
  * The guest's fds 0, 1 and 2, and its clocks: ours on every runtime. node:wasi's stdio is not the
  * same everywhere (Bun's ignores the fds it is given, Deno's worker writes nothing to them), so:
  * - stdout/stderr: each fd_write posts its bytes to the main thread, which writes them to the
- *   embedder's target (an fd, a Writable or a callback) in order. OUT_INFLIGHT counts the bytes
+ *   embedder's target (an fd, a Writable or a callback) in order. OUT_INFLIGHT_1/2 count the bytes
  *   posted and not yet written; a write waits while it is above OUT_LIMIT, so a guest that writes
  *   faster than its reader is held back (bounded memory) as a blocking write(2) would be.
  * - stdin: reads and polls go through an RX ring the main thread fills (see SocketHost).
@@ -11,7 +11,7 @@
  */
 import { EAGAIN, EBADF, EINVAL, SUCCESS, WasiErrno } from '../errno.js';
 import type { GuestContext, StdioFd } from '../guest-context.js';
-import { OUT_ERROR_1, OUT_ERROR_2, OUT_INFLIGHT, OUT_WANT } from '../shared-state.js';
+import { OUT_ERROR_1, OUT_ERROR_2, OUT_WANT, outInflight } from '../shared-state.js';
 import { FDFLAGS_NONBLOCK, recvStream } from './sock.js';
 
 /** Output bytes that may be on their way to the main thread before writes wait. */
@@ -36,13 +36,14 @@ export function outputError(ctx: GuestContext, stream: 1 | 2): number {
   return Atomics.load(ctx.state.i32, stream === 1 ? OUT_ERROR_1 : OUT_ERROR_2);
 }
 
-/** Room for output now (0: full; then OUT_WANT is set so that the main thread wakes us). */
-export function outputRoom(ctx: GuestContext): number {
+/** Room for output on `stream` now (0: full; then OUT_WANT is set so that the main thread wakes us). */
+export function outputRoom(ctx: GuestContext, stream: 1 | 2): number {
   const i32 = ctx.state.i32;
-  let room = OUT_LIMIT - WRITE_COST - Atomics.load(i32, OUT_INFLIGHT);
+  const word = outInflight(stream);
+  let room = OUT_LIMIT - WRITE_COST - Atomics.load(i32, word);
   if (room > 0) return room;
   Atomics.store(i32, OUT_WANT, 1);
-  room = OUT_LIMIT - WRITE_COST - Atomics.load(i32, OUT_INFLIGHT); // it may have dropped before WANT was seen
+  room = OUT_LIMIT - WRITE_COST - Atomics.load(i32, word); // it may have dropped before WANT was seen
   return room > 0 ? room : 0;
 }
 
@@ -58,6 +59,7 @@ export function stdioWrite(ctx: GuestContext, entry: StdioFd, bufs: Uint8Array[]
   if (stream === 0) throw new WasiErrno(EBADF); // stdin is not open for writing
   const total = bufs.reduce((sum, b) => sum + b.length, 0);
   const i32 = ctx.state.i32;
+  const word = outInflight(stream);
   const fits = (inflight: number): boolean => inflight === 0 || inflight + total + WRITE_COST <= OUT_LIMIT;
   let take = total;
   for (;;) {
@@ -66,14 +68,14 @@ export function stdioWrite(ctx: GuestContext, entry: StdioFd, bufs: Uint8Array[]
     if (total === 0) return 0;
     const seen = ctx.wakeCount();
     // Nothing on its way: even a write larger than the limit goes out whole.
-    if (fits(Atomics.load(i32, OUT_INFLIGHT))) break;
+    if (fits(Atomics.load(i32, word))) break;
     if (entry.nonblock) {
-      take = Math.min(total, OUT_LIMIT - WRITE_COST - Atomics.load(i32, OUT_INFLIGHT));
+      take = Math.min(total, OUT_LIMIT - WRITE_COST - Atomics.load(i32, word));
       if (take > 0) break;
       throw new WasiErrno(EAGAIN);
     }
     Atomics.store(i32, OUT_WANT, 1); // then look again: the main thread may have written meanwhile
-    if (fits(Atomics.load(i32, OUT_INFLIGHT))) break;
+    if (fits(Atomics.load(i32, word))) break;
     ctx.sleep(seen);
   }
   const bytes = new Uint8Array(take);
@@ -84,7 +86,7 @@ export function stdioWrite(ctx: GuestContext, entry: StdioFd, bufs: Uint8Array[]
     at += n;
     if (at === take) break;
   }
-  Atomics.add(ctx.state.i32, OUT_INFLIGHT, take + WRITE_COST);
+  Atomics.add(i32, word, take + WRITE_COST);
   ctx.port.postMessage({ op: 'write', stream, bytes }, [bytes.buffer]);
   return take;
 }
