@@ -88,6 +88,17 @@ export function _start(): void {
   rec(fd_write(1, iov(BUF, 4), 1, OUT));
   rec(fd_fdstat_get(1, SCRATCH));
   rec(fd_seek(1, 0, 0, OUT));
+  rec(fd_fdstat_set_flags(0, 4));
+  rec(fd_read(0, iov(BUF, 4), 1, OUT)); // "x"
+  rec(load<u32>(OUT));
+  rec(fd_read(0, iov(BUF, 4), 1, OUT)); // EOF: 0 bytes, not EAGAIN
+  rec(load<u32>(OUT));
+  rec(fd_close(0));
+  rec(fd_read(0, iov(BUF, 4), 1, OUT));
+  memory.fill(SUBS, 0, 48);
+  store<u8>(SUBS + 8, 1);
+  rec(poll_oneoff(SUBS, EVENTS, 1, OUT));
+  rec(<u8>load<u16>(EVENTS + 8)); // the event's error
   fd_write(2, iov(REPORT, reportLen), 1, OUT);
 }`,
   // NONBLOCK stdout: 64 KiB writes until EAGAIN; then, after saying 'P' on stderr, a poll_oneoff
@@ -379,6 +390,8 @@ describe('fds 0, 1 and 2', () => {
       0, 4, 64 | 8, // stderr (a file): REGULAR_FILE
       ESPIPE, EBADF, EBADF, ENOTSUP, EBADF, EINVAL,
       0, EBADF, EBADF, EBADF, EBADF, // fd_close(1), then everything on 1 is EBADF
+      0, 0, 1, 0, 0, // NONBLOCK stdin: "x", then EOF
+      0, EBADF, 0, EBADF, // fd_close(0): reads are EBADF, a poll gets an EBADF event
     ]);
   });
 });
