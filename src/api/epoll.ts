@@ -35,7 +35,7 @@ export class Epoll extends Descriptor {
   /** The blocked poll() and wait() calls, in call order. */
   readonly #blocked: Array<ParkedWait> = [];
   readonly #waiter: Waiter = { recheck: () => this.#recheck() };
-  /** Every poll() and wait() in progress (blocked, or yielding for fairness): close() fails them. */
+  /** The poll() and wait() calls yielding for fairness (not in #blocked yet): close() fails them too. */
   readonly #waits = new WaitScope();
   /** Inside #recheck: the waiter count is published once at its end. */
   #rechecking = false;
@@ -213,7 +213,9 @@ export class Epoll extends Descriptor {
   }
 
   protected override onClose(): void {
-    this.#waits.end(new PosixError('EBADF', 'epoll instance closed during poll'));
+    const error = new PosixError('EBADF', 'epoll instance closed during poll');
+    this.#waits.end(error);
+    for (const wait of [...this.#blocked]) wait.fail(error);
   }
 }
 

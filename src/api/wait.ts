@@ -56,9 +56,10 @@ export function readSignal(options: WaitOptions | undefined | null, typeError = 
  * the host's event loop turn: no socket would receive another byte. So the immediate results are
  * counted in a streak, which a setImmediate marker, scheduled at the streak's first result, ends
  * when the host loop reaches its check phase. A wait that starts while the streak holds
- * FAIRNESS_RESULTS results, or began FAIRNESS_MS ago, first lets the host loop turn (through
- * setImmediate, after the marker) and only then takes its events: what arrived during the turn
- * is included, and no edge-triggered or one-shot event is consumed early.
+ * FAIRNESS_RESULTS results, or began FAIRNESS_MS ago (the clock is read at every 8th result),
+ * first lets the host loop turn (through setImmediate, after the marker) and only then takes its
+ * events: what arrived during the turn is included, and no edge-triggered or one-shot event is
+ * consumed early.
  *
  * The bound: the marker runs in the first check phase after the streak began. Scheduled from a
  * poll-phase (or timers-phase) callback, that is the same loop iteration, with no I/O poll in
@@ -67,9 +68,9 @@ export function readSignal(options: WaitOptions | undefined | null, typeError = 
  * FAIRNESS_RESULTS (a wait that would exceed it yields instead), so between two I/O polls of the
  * host there are at most 2 × FAIRNESS_RESULTS immediate results (the end of one streak before the
  * check phase, a whole one after it), over all waits of the process together, and each of the two
- * streaks lasts at most FAIRNESS_MS plus the caller's work after its last result.
+ * streaks lasts at most FAIRNESS_MS plus the caller's work for up to 8 results.
  *
- * 64 keeps the cost out of sight (one setImmediate per 64 results when a caller does nothing
+ * 64 keeps the cost out of sight (two setImmediates per 64 results when a caller does nothing
  * else, one marker per loop turn otherwise) while an unread level-triggered fd delays the others
  * by well under a millisecond of waits; 10 ms bounds the delay when each result is followed by
  * real work. A wait that blocks is not counted: whatever ends it (a wakeup from an I/O callback,
@@ -86,9 +87,13 @@ const endStreak = (): void => {
   streak = 0;
 };
 
-/** Must the next wait let the host loop turn first? (Only asked while a streak holds.) */
+/**
+ * Must the next wait let the host loop turn first? (Only asked while a streak holds.) The clock
+ * is read at every 8th result only, to keep the cost of a result low: a streak yields within 8
+ * results of FAIRNESS_MS.
+ */
 function mustYield(): boolean {
-  return streak >= FAIRNESS_RESULTS || performance.now() - streakStart >= FAIRNESS_MS;
+  return streak >= FAIRNESS_RESULTS || ((streak & 7) === 0 && performance.now() - streakStart >= FAIRNESS_MS);
 }
 
 function countImmediate(): void {
@@ -121,8 +126,8 @@ export interface WaitSource<T, A> {
   /** The wait has ended (settled, timed out, aborted, ended from outside): forget it. */
   unpark(wait: ParkedWait): void;
   /**
-   * Every wait of this source from its start to its end, blocked or still yielding for
-   * fairness, if the source can end them all (an Epoll's close fails them with EBADF).
+   * The waits of this source that are yielding for fairness (not parked yet), if the source must
+   * be able to end them (an Epoll's close fails them, and its parked ones, with EBADF).
    */
   readonly scope?: WaitScope;
 }
@@ -242,9 +247,12 @@ class PendingWait<T, A> implements ParkedWait {
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
     scope?.add(this);
-    source.scope?.add(this);
-    if (yieldFirst) this.#immediate = setImmediate(() => this.#afterTurn());
-    else this.#block();
+    if (yieldFirst) {
+      source.scope?.add(this);
+      this.#immediate = setImmediate(() => this.#afterTurn());
+    } else {
+      this.#block();
+    }
   }
 
   /**
@@ -284,6 +292,7 @@ class PendingWait<T, A> implements ParkedWait {
       this.#immediate = setImmediate(() => this.#afterTurn());
       return;
     }
+    this.#source.scope?.delete(this); // no longer yielding: parked or settled below
     let result: T | null;
     try {
       result = this.#source.take(this.#arg);
@@ -334,13 +343,13 @@ class PendingWait<T, A> implements ParkedWait {
     if (this.#immediate !== undefined) {
       clearImmediate(this.#immediate);
       this.#immediate = undefined;
+      this.#source.scope?.delete(this);
     }
     if (this.#onAbort !== undefined) {
       this.#signal!.removeEventListener('abort', this.#onAbort);
       this.#onAbort = undefined;
     }
     this.#scope?.delete(this);
-    this.#source.scope?.delete(this);
     return true;
   }
 }
