@@ -1,6 +1,10 @@
 import { EBADF, EINVAL, ENOTDIR, ENOTSUP, ESPIPE, SUCCESS, WasiErrno } from '../errno.js';
 import { nodeFdOpen, type GuestContext } from '../guest-context.js';
-import { FDFLAGS_NONBLOCK, recvStream, sendStream } from './sock.js';
+import {
+  R_FD_FDSTAT_SET_FLAGS, R_FD_FILESTAT_GET, R_FD_READ, R_FD_WRITE, R_POLL_FD_READWRITE, R_SOCK_ACCEPT, R_SOCK_SHUTDOWN,
+  nonblockFromFlags, writeFdstat, writeFilestat,
+} from './fdstat.js';
+import { recvStream, sendStream } from './sock.js';
 import {
   stdioClose, stdioFdstatGet, stdioFdstatSetFlags, stdioFilestatGet, stdioRead, stdioWrite,
 } from './stdio.js';
@@ -8,14 +12,6 @@ import {
 /** filetype SOCKET_STREAM */
 export const FILETYPE_SOCKET_STREAM = 6;
 
-/** Rights bits (wasi_snapshot_preview1 `rights`). */
-const R_FD_READ = 1n << 1n;
-const R_FD_FDSTAT_SET_FLAGS = 1n << 3n;
-const R_FD_WRITE = 1n << 6n;
-const R_FD_FILESTAT_GET = 1n << 21n;
-const R_POLL_FD_READWRITE = 1n << 27n;
-const R_SOCK_SHUTDOWN = 1n << 28n;
-const R_SOCK_ACCEPT = 1n << 29n;
 /** What a connected socket may do. */
 export const STREAM_RIGHTS = R_FD_READ | R_FD_WRITE | R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE | R_SOCK_SHUTDOWN;
 /** What a listener may do; its inheriting rights are those of the sockets it accepts. */
@@ -66,12 +62,10 @@ export function fdFdstatGet(ctx: GuestContext, fd: number, buf: number): number 
   if (stdio !== undefined) return stdioFdstatGet(ctx, stdio, buf);
   const socket = ctx.socket(fd);
   if (socket === undefined) return ctx.raw['fd_fdstat_get']!(fd as never, buf as never);
-  ctx.memory.check(buf, 24);
-  ctx.memory.bytes(buf, 24).fill(0);
-  ctx.memory.setU8(buf, FILETYPE_SOCKET_STREAM);
-  ctx.memory.setU16(buf + 2, socket.nonblock ? FDFLAGS_NONBLOCK : 0);
-  ctx.memory.setU64(buf + 8, socket.listener ? LISTENER_RIGHTS : STREAM_RIGHTS);
-  ctx.memory.setU64(buf + 16, socket.listener ? STREAM_RIGHTS : 0n);
+  writeFdstat(
+    ctx, buf, FILETYPE_SOCKET_STREAM, socket.nonblock,
+    socket.listener ? LISTENER_RIGHTS : STREAM_RIGHTS, socket.listener ? STREAM_RIGHTS : 0n,
+  );
   return SUCCESS;
 }
 
@@ -80,8 +74,7 @@ export function fdFdstatSetFlags(ctx: GuestContext, fd: number, flags: number): 
   if (stdio !== undefined) return stdioFdstatSetFlags(stdio, flags);
   const socket = ctx.socket(fd);
   if (socket === undefined) return ctx.raw['fd_fdstat_set_flags']!(fd as never, flags as never);
-  if ((flags & ~FDFLAGS_NONBLOCK) !== 0) throw new WasiErrno(EINVAL); // APPEND, DSYNC, RSYNC, SYNC: files only
-  socket.nonblock = (flags & FDFLAGS_NONBLOCK) !== 0;
+  socket.nonblock = nonblockFromFlags(flags);
   return SUCCESS;
 }
 
@@ -89,9 +82,7 @@ export function fdFilestatGet(ctx: GuestContext, fd: number, buf: number): numbe
   const stdio = ctx.stdioFd(fd);
   if (stdio !== undefined) return stdioFilestatGet(ctx, stdio, buf);
   if (ctx.socket(fd) === undefined) return ctx.raw['fd_filestat_get']!(fd as never, buf as never);
-  ctx.memory.bytes(buf, 64).fill(0);
-  ctx.memory.setU8(buf + 16, FILETYPE_SOCKET_STREAM);
-  ctx.memory.setU64(buf + 24, 1n); // nlink
+  writeFilestat(ctx, buf, FILETYPE_SOCKET_STREAM);
   return SUCCESS;
 }
 

@@ -9,10 +9,14 @@
  * - clock_time_get/clock_res_get for MONOTONIC and REALTIME: the clocks poll_oneoff measures its
  *   deadlines on, so that an ABSTIME deadline made from clock_time_get means the same instant.
  */
-import { EAGAIN, EBADF, EINVAL, SUCCESS, WasiErrno } from '../errno.js';
+import { EAGAIN, EBADF, SUCCESS, WasiErrno } from '../errno.js';
 import type { GuestContext, StdioFd } from '../guest-context.js';
 import { OUT_ERROR_1, OUT_ERROR_2, OUT_WANT, outInflight } from '../shared-state.js';
-import { FDFLAGS_NONBLOCK, recvStream } from './sock.js';
+import {
+  R_FD_FDSTAT_SET_FLAGS, R_FD_FILESTAT_GET, R_FD_READ, R_FD_WRITE, R_POLL_FD_READWRITE, nonblockFromFlags, writeFdstat,
+  writeFilestat,
+} from './fdstat.js';
+import { recvStream } from './sock.js';
 
 /** Output bytes that may be on their way to the main thread before writes wait. */
 export const OUT_LIMIT = 1 << 20;
@@ -23,12 +27,6 @@ export const OUT_LIMIT = 1 << 20;
  */
 export const WRITE_COST = 256;
 
-/** Rights bits (wasi_snapshot_preview1 `rights`). */
-const R_FD_READ = 1n << 1n;
-const R_FD_FDSTAT_SET_FLAGS = 1n << 3n;
-const R_FD_WRITE = 1n << 6n;
-const R_FD_FILESTAT_GET = 1n << 21n;
-const R_POLL_FD_READWRITE = 1n << 27n;
 const COMMON_RIGHTS = R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE;
 
 /** The errno a failed output target left for `stream` (EPIPE after the reader went away), or 0. */
@@ -102,27 +100,20 @@ export function stdioRead(ctx: GuestContext, entry: StdioFd, bufs: Uint8Array[])
 
 export function stdioFdstatGet(ctx: GuestContext, entry: StdioFd, buf: number): number {
   openStdio(entry);
-  ctx.memory.check(buf, 24);
-  ctx.memory.bytes(buf, 24).fill(0);
-  ctx.memory.setU8(buf, entry.filetype);
-  ctx.memory.setU16(buf + 2, entry.nonblock ? FDFLAGS_NONBLOCK : 0);
   // No FD_SEEK/FD_TELL: wasi-libc's isatty() is then true exactly for a CHARACTER_DEVICE.
-  ctx.memory.setU64(buf + 8, COMMON_RIGHTS | (entry.stream === 0 ? R_FD_READ : R_FD_WRITE));
+  writeFdstat(ctx, buf, entry.filetype, entry.nonblock, COMMON_RIGHTS | (entry.stream === 0 ? R_FD_READ : R_FD_WRITE), 0n);
   return SUCCESS;
 }
 
 export function stdioFdstatSetFlags(entry: StdioFd, flags: number): number {
   openStdio(entry);
-  if ((flags & ~FDFLAGS_NONBLOCK) !== 0) throw new WasiErrno(EINVAL);
-  entry.nonblock = (flags & FDFLAGS_NONBLOCK) !== 0;
+  entry.nonblock = nonblockFromFlags(flags);
   return SUCCESS;
 }
 
 export function stdioFilestatGet(ctx: GuestContext, entry: StdioFd, buf: number): number {
   openStdio(entry);
-  ctx.memory.bytes(buf, 64).fill(0);
-  ctx.memory.setU8(buf + 16, entry.filetype);
-  ctx.memory.setU64(buf + 24, 1n); // nlink
+  writeFilestat(ctx, buf, entry.filetype);
   return SUCCESS;
 }
 
