@@ -3,6 +3,7 @@
 // Run by npm run bench (bench/core.bench.ts writes its tables into bench/RESULTS.md), or alone:
 // node dist/bench/api.bench.js [--quick] after npm run build.
 import { Bench } from 'tinybench';
+import { isMainModule } from '../examples/main-module.js';
 import { EPOLLET, EPOLLIN, Epoll, Events, eventfd, type EventFd } from '../src/index.js';
 import { markdownTable, type Row } from './report.js';
 
@@ -69,6 +70,6 @@ function rows(bench: Bench, eventsPerOp: number): Row[] {
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMainModule(import.meta.url)) {
   console.log(await runApiBench());
 }
