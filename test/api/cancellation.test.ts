@@ -6,36 +6,17 @@ import {
   AbortError, DescriptorTable, EPOLLET, EPOLLIN, EVENT_READ, Epoll, EpollSelector, Events, FAIRNESS_RESULTS, POLLIN,
   Poll, PollSelector, PosixError, SelectSelector, defaultTable, eventfd, select, socketpair, type BaseSelector, type Socket,
 } from '../../src/index.js';
-import { expectTableEmptyAfterEach } from '../helpers.js';
-import { settlesAtOnce, spyOnTimers, turn, type TimerSpy } from './timer-spy.js';
+import { closeKept, expectTableEmptyAfterEach, keep, pair, rejection } from '../helpers.js';
+import { restoreTimerSpy, settledFlag, settlesAtOnce, spyOnTimers, turn } from './timer-spy.js';
 
 expectTableEmptyAfterEach();
 
-const open: Array<{ close(): void }> = [];
-let spy: TimerSpy | undefined;
 afterEach(() => {
-  spy?.restore();
-  spy = undefined;
+  restoreTimerSpy();
   vi.restoreAllMocks();
-  for (const thing of open.splice(0).reverse()) thing.close();
+  closeKept();
   expect(defaultTable.waiters()).toEqual({ epoll: 0, scan: 0 });
 });
-function keep<T extends { close(): void }>(thing: T): T {
-  open.push(thing);
-  return thing;
-}
-function pair(): [Socket, Socket] {
-  const p = socketpair();
-  open.push(...p);
-  return p;
-}
-
-/** The error a promise rejects with (it must reject). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  const outcome = await promise.then((value) => ({ value }), (error: unknown) => ({ error }));
-  if ('value' in outcome) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
-  return outcome.error;
-}
 
 function expectAbortError(error: unknown, reason: unknown): void {
   expect(error).toBeInstanceOf(AbortError);
@@ -43,17 +24,6 @@ function expectAbortError(error: unknown, reason: unknown): void {
   expect((error as AbortError).name).toBe('AbortError');
   expect((error as AbortError).code).toBe('ABORT_ERR');
   expect((error as AbortError).cause).toBe(reason);
-}
-
-/** A function that tells whether `promise` has settled yet. */
-function settledFlag(promise: Promise<unknown>): () => boolean {
-  let settled = false;
-  promise.then(() => {
-    settled = true;
-  }, () => {
-    settled = true;
-  });
-  return () => settled;
 }
 
 /** Fills the streak of immediate results, so that the next wait first yields to the host loop. */
@@ -126,7 +96,7 @@ describe.each(cases)('%s with an AbortSignal', (_name, { start, badSignal }) => 
 
   it('aborting a blocked wait rejects at once; no waiter, timer or listener is left', async () => {
     const [a, b] = pair();
-    spy = spyOnTimers();
+    const spy = spyOnTimers();
     const controller = new AbortController();
     const removed = vi.spyOn(controller.signal, 'removeEventListener');
     const promise = start(b, 10_000, controller.signal);
@@ -291,7 +261,7 @@ describe.each([
 
   it('a select with a timeout resolves [] and leaves no timer', async () => {
     const [, b] = pair();
-    spy = spyOnTimers();
+    const spy = spyOnTimers();
     const sel = new Selector();
     sel.register(b, EVENT_READ);
     const pending = sel.select(10_000);

@@ -4,24 +4,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   DefaultSelector, EPOLLET, EPOLLIN, EPOLLRDHUP, EVENT_READ, Epoll, EpollSelector, Events, FAIRNESS_MS, FAIRNESS_RESULTS,
-  POLLIN, Poll, PollSelector, SelectSelector, eventfd, select, socketpair, type BaseSelector, type TcpSocket,
+  POLLIN, Poll, PollSelector, SelectSelector, eventfd, select, type BaseSelector, type TcpSocket,
 } from '../../src/index.js';
-import { expectTableEmptyAfterEach, text } from '../helpers.js';
-import { starvedPair as makeStarvedPair } from './starved-pair.js';
+import { closeKept, expectTableEmptyAfterEach, keep, pair, text } from '../helpers.js';
+import { starvedPair } from './starved-pair.js';
+import { turn } from './timer-spy.js';
 
 expectTableEmptyAfterEach();
 
-const open: Array<{ close(): void }> = [];
-afterEach(() => {
-  for (const thing of open.splice(0).reverse()) thing.close();
-});
-function keep<T extends { close(): void }>(thing: T): T {
-  open.push(thing);
-  return thing;
-}
-
-/** One turn of the host loop: after it, no streak of immediate results is left. */
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+afterEach(closeKept);
 
 /**
  * Without the rule these loops never let the host loop turn: they end here, failing, instead of
@@ -30,15 +21,6 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
  */
 const MAX_WAITS = 5000; // 39 × 2 × FAIRNESS_RESULTS
 const MAX_MS = 5000;
-
-/** Issue 8's setup (see starved-pair.ts), closed after the test. */
-async function starvedPair(): Promise<{ c: TcpSocket; s: TcpSocket }> {
-  const { listener, c, s } = await makeStarvedPair();
-  keep(listener);
-  keep(c);
-  keep(s);
-  return { c, s };
-}
 
 /** Calls `waitOnce` (true when it reported c readable) until it does; returns how many waits it took. */
 async function waitsUntilReadable(c: TcpSocket, waitOnce: () => Promise<boolean>): Promise<number> {
@@ -142,9 +124,7 @@ describe('the bound', () => {
 
   it('empty results of a zero timeout count too (a busy select(0) on nothing ready)', async () => {
     const sel = keep(new PollSelector());
-    const [a, b] = socketpair();
-    keep(a);
-    keep(b);
+    const [, b] = pair();
     sel.register(b, EVENT_READ);
     const total = 20 * FAIRNESS_RESULTS;
     const perTurn = await resultsPerTurn(total, async () => expect(await sel.select(0)).toEqual([]));
@@ -188,9 +168,7 @@ describe('the bound', () => {
 
   it('the yield comes before the take: an edge that arrives during the turn is in the result', async () => {
     const efd = keep(eventfd(1));
-    const [a, b] = socketpair();
-    keep(a);
-    keep(b);
+    const [a, b] = pair();
     const ep = keep(new Epoll());
     ep.register(efd, EPOLLIN);
     ep.register(b, EPOLLIN | EPOLLET);
@@ -204,9 +182,7 @@ describe('the bound', () => {
   });
 
   it('a wait that blocks is unchanged: woken by the program, it resolves without a turn', async () => {
-    const [a, b] = socketpair();
-    keep(a);
-    keep(b);
+    const [a, b] = pair();
     const ep = keep(new Epoll());
     ep.register(b, EPOLLIN);
     await turn();

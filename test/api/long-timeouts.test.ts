@@ -4,11 +4,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   EPOLLIN, EVENT_READ, Epoll, EpollSelector, Events, POLLIN, Poll, PollSelector, SelectSelector, defaultTable, select,
-  socketpair, type BaseSelector, type Socket,
+  type BaseSelector, type Socket,
 } from '../../src/index.js';
 import { MAX_TIMER_DELAY, armDeadline, armDeadlineAt, timerStep } from '../../src/api/deadline.js';
-import { expectTableEmptyAfterEach } from '../helpers.js';
-import { spyOnTimers, type TimerSpy } from './timer-spy.js';
+import { closeKept, expectTableEmptyAfterEach, keep, pair } from '../helpers.js';
+import { restoreTimerSpy, settledFlag, spyOnTimers, type TimerSpy } from './timer-spy.js';
 
 expectTableEmptyAfterEach();
 
@@ -18,23 +18,11 @@ const realSetTimeout = globalThis.setTimeout;
 const watch = (ms: number): Promise<void> => new Promise((resolve) => realSetTimeout(resolve, ms));
 const WATCH_MS = 40;
 
-const open: Array<{ close(): void }> = [];
-let spy: TimerSpy | undefined;
 afterEach(() => {
-  spy?.restore();
-  spy = undefined;
+  restoreTimerSpy();
   vi.useRealTimers();
-  for (const thing of open.splice(0).reverse()) thing.close();
+  closeKept();
 });
-function keep<T extends { close(): void }>(thing: T): T {
-  open.push(thing);
-  return thing;
-}
-function pair(): [Socket, Socket] {
-  const p = socketpair();
-  open.push(...p);
-  return p;
-}
 
 /** The process warnings emitted while `body` runs (and a turn after it). */
 async function warningsDuring(body: () => Promise<void>): Promise<string[]> {
@@ -67,7 +55,7 @@ describe('timerStep and armDeadline', () => {
   });
 
   it('armDeadline(Infinity) arms nothing and never fires', () => {
-    spy = spyOnTimers();
+    const spy = spyOnTimers();
     const cancel = armDeadline(Infinity, () => {
       throw new Error('fired');
     });
@@ -78,7 +66,7 @@ describe('timerStep and armDeadline', () => {
 
   it('a 2^32 ms deadline on a controlled clock: timer steps below 2^31, fires exactly on time', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    spy = spyOnTimers();
+    const spy = spyOnTimers();
     let fired = -1;
     const start = performance.now();
     armDeadline(2 ** 32, () => {
@@ -95,7 +83,7 @@ describe('timerStep and armDeadline', () => {
 
   it('armDeadlineAt: an absolute deadline on performance.now(), re-armed if a timer fires early', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    spy = spyOnTimers();
+    const spy = spyOnTimers();
     let fired = false;
     const cancel = armDeadlineAt(performance.now() + 3 * MAX_TIMER_DELAY, () => {
       fired = true;
@@ -140,21 +128,18 @@ describe.each(waits)('%s with a timeout of 2^32 ms', (_name, start) => {
   it('arms one timer of at most 2^31 - 1 ms, warns nothing, and stays pending', async () => {
     const [, b] = pair();
     const controller = new AbortController();
-    let settled = false;
+    let spy: TimerSpy | undefined;
+    let settled = (): boolean => false;
     let pending: Promise<unknown> | undefined;
     const warnings = await warningsDuring(async () => {
       spy = spyOnTimers();
       pending = start(b, 2 ** 32, controller.signal);
-      pending.then(() => {
-        settled = true;
-      }, () => {
-        settled = true;
-      });
+      settled = settledFlag(pending);
       await watch(WATCH_MS); // with a clamped delay, it would re-arm every millisecond
     });
     expect(warnings.filter((w) => w.startsWith('TimeoutOverflowWarning'))).toEqual([]);
     expect(spy!.delays).toEqual([MAX_TIMER_DELAY]);
-    expect(settled).toBe(false);
+    expect(settled()).toBe(false);
     controller.abort();
     await pending!.catch(() => undefined);
     expect(spy!.live()).toBe(0);
@@ -169,7 +154,7 @@ describe('a long wait on a controlled clock really waits that long', () => {
     const ep = keep(new Epoll());
     ep.register(b, EPOLLIN);
     let result: unknown;
-    spy = spyOnTimers();
+    const spy = spyOnTimers();
     const pending = ep.poll(2 ** 32).then((events) => {
       result = events;
     });
@@ -185,7 +170,7 @@ describe('a long wait on a controlled clock really waits that long', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const [, b] = pair();
     let result: unknown;
-    spy = spyOnTimers();
+    const spy = spyOnTimers();
     const pending = select([b], [], [], 2 ** 33).then((ready) => {
       result = ready;
     });

@@ -11,6 +11,9 @@ export interface TimerSpy {
   restore(): void;
 }
 
+/** The spy in place, if any: restoreTimerSpy() (a test file's afterEach) ends it even if the test failed. */
+let current: TimerSpy | undefined;
+
 export function spyOnTimers(): TimerSpy {
   const realSet = globalThis.setTimeout;
   const realClear = globalThis.clearTimeout;
@@ -29,7 +32,7 @@ export function spyOnTimers(): TimerSpy {
     armed.delete(handle);
     realClear(handle as Parameters<typeof clearTimeout>[0]);
   }) as typeof clearTimeout);
-  return {
+  current = {
     delays,
     live: () => armed.size,
     restore: () => {
@@ -37,19 +40,32 @@ export function spyOnTimers(): TimerSpy {
       clear.mockRestore();
     },
   };
+  return current;
+}
+
+/** Restores the timers the spy in place (if any) replaced. */
+export function restoreTimerSpy(): void {
+  current?.restore();
+  current = undefined;
 }
 
 /** Resolves after one real macrotask turn (the real setImmediate: never spied). */
 export const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** True if `promise` has settled before a macrotask turn: what "at once" means for a promise. */
-export async function settlesAtOnce(promise: Promise<unknown>): Promise<boolean> {
+/** A function that tells whether `promise` has settled yet. */
+export function settledFlag(promise: Promise<unknown>): () => boolean {
   let settled = false;
   promise.then(() => {
     settled = true;
   }, () => {
     settled = true;
   });
+  return () => settled;
+}
+
+/** True if `promise` has settled before a macrotask turn: what "at once" means for a promise. */
+export async function settlesAtOnce(promise: Promise<unknown>): Promise<boolean> {
+  const settled = settledFlag(promise);
   await turn();
-  return settled;
+  return settled();
 }

@@ -3,45 +3,24 @@
 // delay neither fires early nor makes a host timer overflow.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  AbortError, EventLoop, MAXIMUM_SELECT_TIMEOUT, connect, defaultTable, listen, socketpair, type Listener, type Socket,
+  AbortError, MAXIMUM_SELECT_TIMEOUT, connect, defaultTable, listen, type Listener,
 } from '../../src/index.js';
 import { MAX_TIMER_DELAY } from '../../src/api/deadline.js';
-import { expectTableEmptyAfterEach, text } from '../helpers.js';
+import { closeKept, expectTableEmptyAfterEach, keep, pair, rejection, text } from '../helpers.js';
 import { starvedPair } from '../api/starved-pair.js';
-import { spyOnTimers, turn, type TimerSpy } from '../api/timer-spy.js';
-import { FakeClockLoop, RecordingSelector, runBounded, runWithin } from './loop-helpers.js';
+import { restoreTimerSpy, spyOnTimers, turn } from '../api/timer-spy.js';
+import { FakeClockLoop, RecordingSelector, newLoop, runBounded, runWithin } from './loop-helpers.js';
 
 expectTableEmptyAfterEach();
 
-const open: Array<{ close(): void }> = [];
-let spy: TimerSpy | undefined;
 afterEach(() => {
-  spy?.restore();
-  spy = undefined;
-  for (const thing of open.splice(0).reverse()) thing.close();
+  restoreTimerSpy();
+  closeKept();
 });
-function keep<T extends { close(): void }>(thing: T): T {
-  open.push(thing);
-  return thing;
-}
-function pair(capacity?: number): [Socket, Socket] {
-  const p = socketpair(capacity === undefined ? undefined : { capacity });
-  open.push(...p);
-  return p;
-}
-function newLoop(): { loop: EventLoop; selector: RecordingSelector } {
-  const selector = keep(new RecordingSelector());
-  const loop = keep(new EventLoop(selector));
-  return { loop, selector };
-}
+
 /** Is `fd` registered in the loop's selector (has a reader or writer)? */
 function watched(selector: RecordingSelector, file: { fileno(): number }): boolean {
   return selector.getMap()!.has(file.fileno());
-}
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  const outcome = await promise.then((value) => ({ value }), (error: unknown) => ({ error }));
-  if ('value' in outcome) throw new Error('expected a rejection');
-  return outcome.error;
 }
 function expectAbortError(error: unknown, reason: unknown): void {
   expect(error).toBeInstanceOf(AbortError);
@@ -53,10 +32,7 @@ const tcpCount = (): number => defaultTable.inspect().filter((row) => row.kind =
 
 describe('no starvation', () => {
   it('a reader that stays ready (LT at EOF) does not keep another socket from receiving', async () => {
-    const { listener, c, s } = await starvedPair();
-    keep(listener);
-    keep(c);
-    keep(s);
+    const { c, s } = await starvedPair();
     const { loop } = newLoop();
     let idleCalls = 0;
     loop.addReader(s, () => {
@@ -74,10 +50,7 @@ describe('no starvation', () => {
   });
 
   it('nor does a callback that reschedules itself forever', async () => {
-    const { listener, c, s } = await starvedPair();
-    keep(listener);
-    keep(c);
-    keep(s);
+    const { c } = await starvedPair();
     const { loop } = newLoop();
     const spin = (): void => {
       loop.callSoon(spin);
@@ -224,7 +197,7 @@ describe('timers of any delay', () => {
     };
     process.on('warning', onWarning);
     try {
-      spy = spyOnTimers();
+      const spy = spyOnTimers();
       const { loop } = newLoop();
       let early = false;
       loop.callLater(2 ** 32, () => {

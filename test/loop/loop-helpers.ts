@@ -5,6 +5,7 @@ import type { FileLike } from '../../src/api/fileobj.js';
 import { DefaultSelector, type SelectorKey, type SelectorMap } from '../../src/api/selectors/index.js';
 import { EventLoop } from '../../src/loop/event-loop.js';
 import type { LoopSelector } from '../../src/loop/selector.js';
+import { keep } from '../helpers.js';
 
 /** How long a loop in these tests may run before the test fails. */
 export const LOOP_LIMIT_MS = 5000;
@@ -47,6 +48,13 @@ export class RecordingSelector implements LoopSelector {
   close(): void {
     this.inner.close();
   }
+}
+
+/** A loop on a selector the test can inspect; both kept (closed by closeKept() after the test). */
+export function newLoop(): { loop: EventLoop; selector: RecordingSelector } {
+  const selector = keep(new RecordingSelector());
+  const loop = keep(new EventLoop(selector));
+  return { loop, selector };
 }
 
 /**

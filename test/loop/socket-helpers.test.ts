@@ -2,36 +2,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PosixError } from '../../src/errors.js';
 import { EventLoop } from '../../src/loop/event-loop.js';
-import { socketpair, type Socket } from '../../src/sources/socket.js';
 import { connect } from '../../src/sources/tcp/connect.js';
 import { listen, type Listener } from '../../src/sources/tcp/listener.js';
 import type { TcpSocket } from '../../src/sources/tcp/tcp-socket.js';
-import { expectTableEmptyAfterEach, text } from '../helpers.js';
+import { closeKept, expectTableEmptyAfterEach, keep, pair, text } from '../helpers.js';
 import { closedPort, pattern, receiveAtLeast } from '../sources/tcp-helpers.js';
-import { RecordingSelector, runWithin } from './loop-helpers.js';
+import { RecordingSelector, newLoop, runWithin } from './loop-helpers.js';
 
 expectTableEmptyAfterEach();
 
-/** Everything a test opens, closed after it even if it fails (in reverse order). */
-const open: Array<{ close(): void }> = [];
-afterEach(() => {
-  for (const thing of open.splice(0).reverse()) thing.close();
-});
-function keep<T extends { close(): void }>(thing: T): T {
-  open.push(thing);
-  return thing;
-}
-function pair(capacity?: number): [Socket, Socket] {
-  const p = socketpair(capacity === undefined ? undefined : { capacity });
-  open.push(...p);
-  return p;
-}
-/** A loop on a selector the test can inspect; both closed after the test. */
-function newLoop(): { loop: EventLoop; selector: RecordingSelector } {
-  const selector = keep(new RecordingSelector());
-  const loop = keep(new EventLoop(selector));
-  return { loop, selector };
-}
+/** Everything a test keeps, closed after it even if it fails (in reverse order). */
+afterEach(closeKept);
 
 /** The code of the PosixError a promise rejects with. */
 async function rejection(promise: Promise<unknown>): Promise<string> {
