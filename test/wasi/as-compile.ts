@@ -69,6 +69,15 @@ function check(errno: u32, code: u32): void {
     proc_exit(code);
   }
 }
+
+/** Subscription i at SUBS for poll_oneoff: its userdata, type (0 clock, 1 fd_read, 2 fd_write) and fd. */
+function sub(i: u32, userdata: u64, type: u8, fd: u32): void {
+  const at = SUBS + 48 * i;
+  memory.fill(at, 0, 48);
+  store<u64>(at, userdata);
+  store<u8>(at + 8, type);
+  store<u32>(at + 16, fd);
+}
 `;
 
 export interface Compiled {

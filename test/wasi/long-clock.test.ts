@@ -98,13 +98,6 @@ describe('poll_oneoff clocks beyond 2^31 - 1 ms (driven clock)', () => {
 // each poll reports the number of events and the first one's userdata ('L', 'C' for the fds,
 // 'T' for a clock), then exits 0.
 const GUEST = `
-function sub(i: u32, ud: u64, type: u8, fd: u32): void {
-  const at = SUBS + 48 * i;
-  memory.fill(at, 0, 48);
-  store<u64>(at, ud);
-  store<u8>(at + 8, type);
-  store<u32>(at + 16, fd);
-}
 function clockSub(i: u32, clock: u32, abstime: bool): void {
   const at = SUBS + 48 * i;
   memory.fill(at, 0, 48);

@@ -38,13 +38,6 @@ function r(v: u32): void {
   store<u32>(REPORT + reportLen, v);
   reportLen += 4;
 }
-function sub(i: u32, userdata: u64, type: u8, fd: u32): void {
-  const at = SUBS + 48 * i;
-  memory.fill(at, 0, 48);
-  store<u64>(at, userdata);
-  store<u8>(at + 8, type);
-  store<u32>(at + 16, fd);
-}
 /** A relative MONOTONIC clock of 5 s: a poll that should not wait that long reports it. */
 function subTimeout(i: u32): void {
   const at = SUBS + 48 * i;
