@@ -1,8 +1,11 @@
 // Compiles small AssemblyScript guests written inline in the host tests, in-process with asc's
 // API (no wat2wasm here). Each guest declares the preview1 calls it uses itself.
+import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { runWasi, type RunWasiOptions } from '../../src/index.js';
 
 /** asc's API, loaded untyped: its declarations bring AssemblyScript's globals (a `console` without `error`) into the type check. */
 interface Asc {
@@ -107,6 +110,57 @@ export async function compileGuests(sources: Record<string, string>): Promise<Co
     path: (name) => join(dir, `${name}.wasm`),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+/** A test file's guests, compiled before its tests, and its scratch folder. */
+export interface FileGuests {
+  /** The compiled guest `name` (a .wasm file). */
+  path(name: string): string;
+  /** The scratch folder (only with a workPrefix). */
+  readonly work: string;
+  /**
+   * Runs guest `name` with stdout and stderr into one new file in `work`; returns the exit code
+   * and what was written.
+   */
+  runCaptured(name: string, options?: RunWasiOptions): Promise<{ exitCode: number; out: string }>;
+}
+
+/**
+ * Compiles `sources` before the file's tests and, with `workPrefix`, makes a scratch folder
+ * (`<tmpdir>/<workPrefix>XXXXXX`); both are removed after the file's tests.
+ */
+export function guestsForFile(sources: Record<string, string>, workPrefix?: string): FileGuests {
+  let compiled: Compiled | undefined;
+  let work: string | undefined;
+  beforeAll(async () => {
+    compiled = await compileGuests(sources);
+    if (workPrefix !== undefined) work = await mkdtemp(join(tmpdir(), workPrefix));
+  });
+  afterAll(async () => {
+    await compiled?.cleanup();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+  const guests: FileGuests = {
+    path(name) {
+      if (compiled === undefined) throw new Error('the guests are not compiled (their beforeAll failed or has not run)');
+      return compiled.path(name);
+    },
+    get work() {
+      if (work === undefined) throw new Error('no scratch folder: guestsForFile was given no workPrefix, or its beforeAll failed');
+      return work;
+    },
+    async runCaptured(name, options = {}) {
+      const outPath = join(guests.work, `${name}-${Math.random().toString(36).slice(2)}.out`);
+      const fd = openSync(outPath, 'w');
+      try {
+        const { exitCode } = await runWasi(guests.path(name), { ...options, stdout: fd, stderr: fd });
+        return { exitCode, out: await readText(outPath) };
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+  return guests;
 }
 
 export async function readText(path: string): Promise<string> {

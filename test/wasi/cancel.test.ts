@@ -4,10 +4,10 @@
 import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AbortError, listen, runCommand, runWasi } from '../../src/index.js';
 import { within } from '../examples/classic-helpers.js';
-import { compileGuests, type Compiled } from './as-compile.js';
+import { guestsForFile } from './as-compile.js';
 
 const SOURCES = {
   // Accepts one connection, says so, then waits for bytes that never come.
@@ -36,11 +36,7 @@ export function _start(): void {
 }`,
 };
 
-let guests: Compiled;
-beforeAll(async () => {
-  guests = await compileGuests(SOURCES);
-});
-afterAll(() => guests?.cleanup());
+const guests = guestsForFile(SOURCES);
 
 /** Resolves at the guest's first stdout byte. */
 function firstOutput(): { stdout: (chunk: Uint8Array) => void; started: Promise<void> } {

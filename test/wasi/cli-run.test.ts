@@ -1,8 +1,8 @@
 // The `wasmux run` command line (src/wasi/cli-run.ts), parsed and run.
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseRunArgs, runCommand, RunUsageError } from '../../src/index.js';
-import { compileGuests, type Compiled } from './as-compile.js';
+import { guestsForFile } from './as-compile.js';
 
 const SOURCES = {
   // Reads stdin, writes it to stdout and "err" to stderr, exits 300.
@@ -20,11 +20,7 @@ export function _start(): void {
 }`,
 };
 
-let guests: Compiled;
-beforeAll(async () => {
-  guests = await compileGuests(SOURCES);
-});
-afterAll(() => guests?.cleanup());
+const guests = guestsForFile(SOURCES);
 
 /** A Writable that keeps the text written to it. */
 function textSink(): { stream: Writable; text: () => string } {

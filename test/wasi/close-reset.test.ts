@@ -1,9 +1,9 @@
 // A guest that closes a connection without reading what arrived resets it, as Linux's tcp_close
 // does: the peer sees ECONNRESET rather than an orderly EOF.
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWasi } from '../../src/index.js';
-import { compileGuests, type Compiled } from './as-compile.js';
+import { guestsForFile } from './as-compile.js';
 
 // Accepts one connection (blocking), peeks one byte (so the data is there), closes without
 // reading, and exits.
@@ -16,11 +16,7 @@ export function _start(): void {
 }
 `;
 
-let guests: Compiled;
-beforeAll(async () => {
-  guests = await compileGuests({ closeUnread: GUEST });
-});
-afterAll(() => guests.cleanup());
+const guests = guestsForFile({ closeUnread: GUEST });
 
 describe('closing with unread bytes', () => {
   it('resets the connection', async () => {

@@ -1,13 +1,11 @@
 // Errno paths of the socket calls and poll_oneoff, from the preview1 witx: each case is one
 // call whose errno (or result) the guest reports as a byte; the host keeps running throughout.
 import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listen, runWasi } from '../../src/index.js';
-import { compileGuests, readText, type Compiled } from './as-compile.js';
+import { guestsForFile, readText } from './as-compile.js';
 
 const BAD = 0xfffffff0;
 
@@ -95,18 +93,7 @@ ${CASES.map(([, call]) => `  rec(<u32>(${call}));`).join('\n')}
   flush();
 }`;
 
-let guests: Compiled;
-let work: string;
-
-beforeAll(async () => {
-  guests = await compileGuests({ errno: GUEST });
-  work = await mkdtemp(join(tmpdir(), 'wasmux-errno-'));
-});
-
-afterAll(async () => {
-  await guests?.cleanup();
-  if (work) await rm(work, { recursive: true, force: true });
-});
+const guests = guestsForFile({ errno: GUEST }, 'wasmux-errno-');
 
 describe('errno paths (one case per call and errno)', () => {
   it('every case gives the errno the witx says, and the host stays up', async () => {
@@ -117,7 +104,7 @@ describe('errno paths (one case per call and errno)', () => {
     await new Promise((resolve) => client.once('connect', resolve));
     client.end('abcdef');
     while (listener.pending === 0) await new Promise((resolve) => setImmediate(resolve));
-    const outPath = join(work, 'errno.out');
+    const outPath = join(guests.work, 'errno.out');
     const fd = openSync(outPath, 'w');
     let exitCode: number;
     try {

@@ -5,10 +5,10 @@
 // itself from the shared state, and the main thread's event loop, which reads the sockets and
 // fills the rings, never waits for the guest. These tests are the issue's scenario.
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWasi } from '../../src/index.js';
 import { within } from '../examples/classic-helpers.js';
-import { compileGuests, type Compiled } from './as-compile.js';
+import { guestsForFile } from './as-compile.js';
 
 // Mode by argc: 1 = poll A (at EOF: always ready) and B; 2 = poll B and a relative clock of 0.
 // Says '1'/'2' as it accepts A/B, 'S' once the always-ready item has been reported 1000 times,
@@ -91,11 +91,7 @@ export function _start(): void {
   }
 }`;
 
-let guests: Compiled;
-beforeAll(async () => {
-  guests = await compileGuests({ busy: GUEST });
-});
-afterAll(() => guests?.cleanup());
+const guests = guestsForFile({ busy: GUEST });
 
 /** A client whose received bytes and end can be awaited. */
 function client(port: number): { socket: Socket; received: (n: number) => Promise<string>; closed: Promise<void> } {

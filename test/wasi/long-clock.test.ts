@@ -4,14 +4,14 @@
 // step is seen), then for real: a guest waiting on such clocks costs no CPU and is woken by its
 // sockets.
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWasi } from '../../src/index.js';
 import { GuestContext, MAX_WAIT_MS, type RawImports } from '../../src/wasi/guest-context.js';
 import { GuestMemory } from '../../src/wasi/memory.js';
 import { SharedState } from '../../src/wasi/shared-state.js';
 import { pollOneoff } from '../../src/wasi/syscalls/poll-oneoff.js';
 import { within } from '../examples/classic-helpers.js';
-import { compileGuests, type Compiled } from './as-compile.js';
+import { guestsForFile } from './as-compile.js';
 
 const U64_MAX = 2n ** 64n - 1n;
 const MS = 1_000_000n;
@@ -129,11 +129,7 @@ export function _start(): void {
   report();
 }`;
 
-let guests: Compiled;
-beforeAll(async () => {
-  guests = await compileGuests({ longClock: GUEST });
-});
-afterAll(() => guests?.cleanup());
+const guests = guestsForFile({ longClock: GUEST });
 
 describe('a guest waiting on clocks of 2^64 - 1 ns', () => {
   it('costs no CPU while it waits, and its sockets still wake it (the clocks do not fire)', async () => {

@@ -9,13 +9,11 @@
 // is stuck destroys its clients and keeps connecting throwaway ones so that the guest runs to its
 // end (and its worker is ended) with values that fail the assertions.
 import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWasi, type RunWasiOptions } from '../../src/index.js';
-import { compileGuests, readText, type Compiled } from './as-compile.js';
+import { guestsForFile, readText } from './as-compile.js';
 
 // wasi errno values (witx `errno`): BADF 8, CONNRESET 15, MFILE 33, NOTCONN 53, PIPE 64.
 const EBADF = 8;
@@ -216,18 +214,7 @@ export function _start(): void {
 }`,
 };
 
-let guests: Compiled;
-let work: string;
-
-beforeAll(async () => {
-  guests = await compileGuests(SOURCES);
-  work = await mkdtemp(join(tmpdir(), 'wasmux-more-sock-'));
-});
-
-afterAll(async () => {
-  await guests?.cleanup();
-  if (work) await rm(work, { recursive: true, force: true });
-});
+const guests = guestsForFile(SOURCES, 'wasmux-more-sock-');
 
 /** The guest's report, read in order. */
 class Report {
@@ -303,7 +290,7 @@ async function run(
   drive: (port: number, clients: Client[]) => Promise<void>,
   options: RunWasiOptions = {},
 ): Promise<{ exitCode: number; report: Report; driven: Promise<void>; rescued: boolean }> {
-  const outPath = join(work, `${name}.out`);
+  const outPath = join(guests.work, `${name}.out`);
   const fd = openSync(outPath, 'w');
   const clients: Client[] = [];
   let port = 0;

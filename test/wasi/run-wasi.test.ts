@@ -1,12 +1,10 @@
 // runWasi basics: the guest runs in a worker with node:wasi behind it (argv, environment, stdout,
 // exit code, preopened directories after the listeners).
-import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWasi } from '../../src/index.js';
-import { compileGuests, readText, type Compiled } from './as-compile.js';
+import { guestsForFile } from './as-compile.js';
 
 const SOURCES = {
   // Writes argv then the environment (NUL-separated, as args_get lays them out), exits 7.
@@ -43,40 +41,17 @@ export function _start(): void {
 }`,
 };
 
-let guests: Compiled;
-let work: string;
-
-beforeAll(async () => {
-  guests = await compileGuests(SOURCES);
-  work = await mkdtemp(join(tmpdir(), 'wasmux-run-'));
-});
-
-afterAll(async () => {
-  await guests?.cleanup();
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
-/** Runs with stdout (and stderr) into files; returns the exit code and what was written. */
-async function runCaptured(name: string, options: Parameters<typeof runWasi>[1] = {}): Promise<{ exitCode: number; out: string }> {
-  const outPath = join(work, `${name}-${Math.random().toString(36).slice(2)}.out`);
-  const fd = openSync(outPath, 'w');
-  try {
-    const { exitCode } = await runWasi(guests.path(name), { ...options, stdout: fd, stderr: fd });
-    return { exitCode, out: await readText(outPath) };
-  } finally {
-    closeSync(fd);
-  }
-}
+const guests = guestsForFile(SOURCES, 'wasmux-run-');
 
 describe('runWasi', () => {
   it('passes argv and the environment, and returns the exit code of proc_exit', async () => {
-    const { exitCode, out } = await runCaptured('args', { args: ['prog', 'a b', 'c'], env: { K: 'V', EMPTY: '' } });
+    const { exitCode, out } = await guests.runCaptured('args', { args: ['prog', 'a b', 'c'], env: { K: 'V', EMPTY: '' } });
     expect(exitCode).toBe(7);
     expect(out).toBe('prog\0a b\0c\0K=V\0EMPTY=\0');
   });
 
   it('a guest returning from _start exits 0', async () => {
-    expect((await runCaptured('ret')).exitCode).toBe(0);
+    expect((await guests.runCaptured('ret')).exitCode).toBe(0);
   });
 
   it('accepts a compiled WebAssembly.Module', async () => {
@@ -90,13 +65,13 @@ describe('runWasi', () => {
   });
 
   it('numbers the listeners 3.. before the directories; an accepted socket gets the lowest free fd', async () => {
-    const dir = join(work, 'data');
+    const dir = join(guests.work, 'data');
     const { mkdir } = await import('node:fs/promises');
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'f'), 'x');
     const { connect } = await import('node:net');
     let client: ReturnType<typeof connect> | undefined;
-    const { exitCode, out } = await runCaptured('numbering', {
+    const { exitCode, out } = await guests.runCaptured('numbering', {
       listen: [{ host: '127.0.0.1', port: 0 }],
       preopens: { '/data': dir },
       onListening: ([address]) => {

@@ -1,14 +1,10 @@
 // Guests serving real TCP connections from node:net clients on 127.0.0.1: a blocking echo server
 // (sock_accept, fd_read/fd_write, sock_recv/sock_send, fd_close) and a poll_oneoff echo server over
 // several connections at once, plus poll_oneoff's clocks.
-import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runWasi, type RunWasiOptions } from '../../src/index.js';
-import { compileGuests, readText, type Compiled } from './as-compile.js';
+import { describe, expect, it } from 'vitest';
+import type { RunWasiOptions } from '../../src/index.js';
+import { guestsForFile } from './as-compile.js';
 
 const SUBSCRIPTIONS = `
 function subFd(at: usize, fd: u32, write: bool): void {
@@ -141,28 +137,11 @@ export function _start(): void {
 }`,
 };
 
-let guests: Compiled;
-let work: string;
-
-beforeAll(async () => {
-  guests = await compileGuests(SOURCES);
-  work = await mkdtemp(join(tmpdir(), 'wasmux-sock-'));
-});
-
-afterAll(async () => {
-  await guests?.cleanup();
-  if (work) await rm(work, { recursive: true, force: true });
-});
+const guests = guestsForFile(SOURCES, 'wasmux-sock-');
 
 async function run(name: string, options: RunWasiOptions = {}): Promise<{ exitCode: number; out: Buffer }> {
-  const outPath = join(work, `${name}-${Math.random().toString(36).slice(2)}.out`);
-  const fd = openSync(outPath, 'w');
-  try {
-    const { exitCode } = await runWasi(guests.path(name), { ...options, stdout: fd, stderr: fd });
-    return { exitCode, out: Buffer.from(await readText(outPath), 'latin1') };
-  } finally {
-    closeSync(fd);
-  }
+  const { exitCode, out } = await guests.runCaptured(name, options);
+  return { exitCode, out: Buffer.from(out, 'latin1') };
 }
 
 /** Sends `data` in `chunk`-byte writes, reads everything echoed until the server's EOF. */

@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileGuests, type Compiled } from './as-compile.js';
+import { describe, expect, it } from 'vitest';
+import { guestsForFile } from './as-compile.js';
 
 const cli = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
@@ -48,11 +48,7 @@ export function _start(): void {
 }
 `;
 
-let guests: Compiled;
-beforeAll(async () => {
-  guests = await compileGuests({ stdinPoll: GUEST });
-});
-afterAll(() => guests.cleanup());
+const guests = guestsForFile({ stdinPoll: GUEST });
 
 describe('poll_oneoff on stdin', () => {
   it('reports fd 0 only when data or EOF arrives; the clock fires meanwhile', async () => {

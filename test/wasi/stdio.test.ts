@@ -5,15 +5,13 @@
 // codes and traps come out the same on every runtime.
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWasi, WasiTrapError, type RunWasiOptions } from '../../src/index.js';
 import { within } from '../examples/classic-helpers.js';
-import { compileGuests, type Compiled } from './as-compile.js';
+import { guestsForFile } from './as-compile.js';
 
 const OUT_HELPERS = `
 function put(fd: u32, s: string): void {
@@ -165,18 +163,7 @@ export function _start(): void {
 }`,
 };
 
-let guests: Compiled;
-let work: string;
-
-beforeAll(async () => {
-  guests = await compileGuests(SOURCES);
-  work = await mkdtemp(join(tmpdir(), 'wasmux-stdio-'));
-});
-
-afterAll(async () => {
-  await guests?.cleanup();
-  if (work) await rm(work, { recursive: true, force: true });
-});
+const guests = guestsForFile(SOURCES, 'wasmux-stdio-');
 
 const bulkBytes = (): Buffer => {
   const out = Buffer.alloc(CHUNKS * 65536);
@@ -232,7 +219,7 @@ describe('stdout and stderr', () => {
   });
 
   it('a host fd (a file) shared by stdout and stderr gets both in order', async () => {
-    const path = join(work, 'bulk.out');
+    const path = join(guests.work, 'bulk.out');
     const fd = openSync(path, 'w');
     try {
       expect((await runWasi(guests.path('bulk'), { stdout: fd, stderr: fd })).exitCode).toBe(5);
@@ -341,7 +328,7 @@ describe('stdin', () => {
   });
 
   it('a host fd (a file)', async () => {
-    const path = join(work, 'in.txt');
+    const path = join(guests.work, 'in.txt');
     writeFileSync(path, 'from a file\n'.repeat(1000));
     const fd = openSync(path, 'r');
     try {
@@ -373,7 +360,7 @@ describe('stdin', () => {
 
 describe('fds 0, 1 and 2', () => {
   it('fdstat says what the host side is; pipe-like refusals; a closed fd stays closed (EBADF)', async () => {
-    const path = join(work, 'fds.err');
+    const path = join(guests.work, 'fds.err');
     const fd = openSync(path, 'w');
     try {
       expect((await runWasi(guests.path('fds'), { stdin: 'x', stdout: () => {}, stderr: fd })).exitCode).toBe(0);
