@@ -34,3 +34,32 @@ export function readIntoBuffer(queue: ReadQueue, buf: Uint8Array, call: string):
   if (queue.size() === 0) return queue.drained() ? 0 : null;
   return queue.readInto(buf);
 }
+
+/** A queue of received bytes, as ChunkQueue is. */
+interface ByteQueue {
+  readonly size: number;
+  take(n: number): Uint8Array;
+  readInto(buf: Uint8Array): number;
+}
+
+/**
+ * The ReadQueue of a source that keeps its bytes in `queue`: `drained` answers for the empty
+ * queue, and `afterRead` runs after every read that took bytes (to resume a paused stream,
+ * publish the new level, wake writers).
+ */
+export function queueReads(queue: ByteQueue, drained: () => boolean, afterRead: () => void): ReadQueue {
+  return {
+    size: () => queue.size,
+    drained,
+    take: (n) => {
+      const out = queue.take(n);
+      afterRead();
+      return out;
+    },
+    readInto: (buf) => {
+      const n = queue.readInto(buf);
+      afterRead();
+      return n;
+    },
+  };
+}

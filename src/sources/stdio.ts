@@ -4,7 +4,7 @@ import { PosixError } from '../errors.js';
 import { Descriptor } from '../fd/descriptor.js';
 import { defaultTable, type DescriptorTable } from '../fd/table.js';
 import { toBytes } from './byte-queue.js';
-import { readBytes, readIntoBuffer, type ReadQueue } from './read-rules.js';
+import { queueReads, readBytes, readIntoBuffer, type ReadQueue } from './read-rules.js';
 import { ChunkQueue } from './tcp/chunk-queue.js';
 import { errnoCodeOf } from './tcp/system-errors.js';
 
@@ -56,20 +56,7 @@ export class StdinReader extends Descriptor {
   #pendingError: ErrnoCode | null = null;
   #paused = false;
   /** The queue under the shared read rules (read-rules.ts). */
-  readonly #reads: ReadQueue = {
-    size: () => this.#queue.size,
-    drained: () => this.#drained(),
-    take: (n) => {
-      const out = this.#queue.take(n);
-      this.#afterRead();
-      return out;
-    },
-    readInto: (buf) => {
-      const n = this.#queue.readInto(buf);
-      this.#afterRead();
-      return n;
-    },
-  };
+  readonly #reads: ReadQueue = queueReads(this.#queue, () => this.#drained(), () => this.#afterRead());
 
   /** Use `stdin()`. */
   constructor(stream: Readable, capacity: number, table: DescriptorTable) {

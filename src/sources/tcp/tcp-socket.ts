@@ -6,7 +6,7 @@ import {
 import { PosixError } from '../../errors.js';
 import { Descriptor } from '../../fd/descriptor.js';
 import { toBytes } from '../byte-queue.js';
-import { readBytes, readIntoBuffer, type ReadQueue } from '../read-rules.js';
+import { queueReads, readBytes, readIntoBuffer, type ReadQueue } from '../read-rules.js';
 import { SHUT_RD, SHUT_RDWR, SHUT_WR } from '../socket.js';
 import { toSocketAddress, type SocketAddress } from './address.js';
 import { ChunkQueue } from './chunk-queue.js';
@@ -97,21 +97,8 @@ export class TcpSocket extends Descriptor {
   #sendTurn = -1;
   #local: SocketAddress | null = null;
   #remote: SocketAddress | null = null;
-  /** The receive queue under the shared read rules (read-rules.ts). */
-  readonly #reads: ReadQueue = {
-    size: () => this.#rx.size,
-    drained: () => this.#drained(),
-    take: (n) => {
-      const out = this.#rx.take(n); // a view, without a copy, when the bytes lie in one chunk
-      this.#afterRead();
-      return out;
-    },
-    readInto: (buf) => {
-      const n = this.#rx.readInto(buf);
-      this.#afterRead();
-      return n;
-    },
-  };
+  /** The receive queue under the shared read rules (read-rules.ts); recv() takes a view, without a copy, when the bytes lie in one chunk. */
+  readonly #reads: ReadQueue = queueReads(this.#rx, () => this.#drained(), () => this.#afterRead());
 
   /**
    * @internal Use `connect()` or `Listener.accept()`. Takes over `socket`, which must have been
