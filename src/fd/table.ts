@@ -2,6 +2,7 @@ import { check, PosixError } from '../errors.js';
 import { createWasmCore } from '../core/wasm-core.js';
 import type { ReadinessCore } from '../core/readiness-core.js';
 import type { Descriptor } from './descriptor.js';
+import { MinHeap } from './min-heap.js';
 
 /** allocate() hands out numbers from here up; the ones below are stdio's, taken by claim(). */
 const FIRST_ALLOCATED = 3;
@@ -21,8 +22,8 @@ export interface Waiter {
 export class DescriptorTable {
   readonly core: ReadinessCore;
   readonly #objects: (Descriptor | undefined)[] = [];
-  /** Free numbers below #next, as a binary min-heap. */
-  readonly #free: number[] = [];
+  /** Free numbers below #next, lowest first. */
+  readonly #free = new MinHeap<number>((a, b) => a < b);
   #next = FIRST_ALLOCATED;
   /** Epoll instances with blocked callers, by fd: notified by the core. */
   readonly #epollWaiters = new Map<number, Waiter>();
@@ -38,10 +39,10 @@ export class DescriptorTable {
 
   /** Takes the lowest free number for `object` and opens it in the core. */
   allocate(object: Descriptor, epoll: boolean): number {
-    const fd = this.#free.length > 0 ? heapPop(this.#free) : this.#next++;
+    const fd = this.#free.pop() ?? this.#next++;
     const result = epoll ? this.core.epollCreate(fd) : this.core.open(fd);
     if (result < 0) {
-      heapPush(this.#free, fd);
+      this.#free.push(fd);
       check(result, 'open descriptor');
     }
     this.#objects[fd] = object;
@@ -68,7 +69,7 @@ export class DescriptorTable {
     this.#objects[fd] = undefined;
     this.#epollWaiters.delete(fd);
     // A claimed number goes back to claim(), never to allocate(): 0-2 stay stdio's.
-    if (fd >= FIRST_ALLOCATED) heapPush(this.#free, fd);
+    if (fd >= FIRST_ALLOCATED) this.#free.push(fd);
     // poll() reports POLLNVAL for a closed fd and select() fails with EBADF: both must look again.
     if (this.#scanWaiters.size > 0) this.schedule();
   }
@@ -162,35 +163,6 @@ export class DescriptorTable {
     });
     return rows;
   }
-}
-
-function heapPush(heap: number[], value: number): void {
-  let i = heap.length;
-  heap.push(value);
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (heap[parent]! <= value) break;
-    heap[i] = heap[parent]!;
-    i = parent;
-  }
-  heap[i] = value;
-}
-
-function heapPop(heap: number[]): number {
-  const top = heap[0]!;
-  const last = heap.pop()!;
-  if (heap.length === 0) return top;
-  let i = 0;
-  for (;;) {
-    let child = 2 * i + 1;
-    if (child >= heap.length) break;
-    if (child + 1 < heap.length && heap[child + 1]! < heap[child]!) child++;
-    if (heap[child]! >= last) break;
-    heap[i] = heap[child]!;
-    i = child;
-  }
-  heap[i] = last;
-  return top;
 }
 
 /** The table that descriptors use unless given another. */
