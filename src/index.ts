@@ -37,5 +37,8 @@ export {
 export {
   stdin, stdout, stderr, StdinReader, StdioWriter, DEFAULT_STDIO_CAPACITY, type StdinOptions, type StdoutOptions,
 } from './sources/stdio.js';
+export {
+  startSelectorsEchoServer, SELECTORS, type SelectorName, type SelectorsEchoOptions, type SelectorsEchoServer,
+} from './cli/echo-server.js';
 export { runWasi, WasiTrapError, type InputSource, type OutputTarget, type RunWasiOptions, type RunWasiResult } from './wasi/run-wasi.js';
 export { parseRunArgs, runCommand, RunUsageError, RUN_USAGE, type RunCommand, type RunCommandIo } from './wasi/cli-run.js';

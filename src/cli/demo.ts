@@ -1,4 +1,4 @@
-import { startSelectorsEchoServer, type SelectorName } from '../../examples/selectors-echo-server.js';
+import { startSelectorsEchoServer, type SelectorName } from './echo-server.js';
 import { quantile, runLoadClients } from './load-clients.js';
 
 export interface DemoOptions {

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 
 type OptionConfig = { type: 'string' };
-import { SELECTORS, startSelectorsEchoServer, type SelectorName } from '../../examples/selectors-echo-server.js';
+import { SELECTORS, startSelectorsEchoServer, type SelectorName } from './echo-server.js';
 import { runCommand } from '../wasi/cli-run.js';
 import { runDemo } from './demo.js';
 

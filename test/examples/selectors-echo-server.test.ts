@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
-  SELECTORS, startSelectorsEchoServer, type SelectorName, type SelectorsEchoOptions, type SelectorsEchoServer,
-} from '../../examples/selectors-echo-server.js';
-import { DefaultSelector } from '../../src/index.js';
+  DefaultSelector, SELECTORS, startSelectorsEchoServer, type SelectorName, type SelectorsEchoOptions,
+  type SelectorsEchoServer,
+} from '../../src/index.js';
 import { expectTableEmptyAfterEach } from '../helpers.js';
 import { sendAllThenReadLate, sha256, within } from './classic-helpers.js';
 
