@@ -41,4 +41,4 @@ export {
   startSelectorsEchoServer, SELECTORS, type SelectorName, type SelectorsEchoOptions, type SelectorsEchoServer,
 } from './cli/echo-server.js';
 export { runWasi, WasiTrapError, type InputSource, type OutputTarget, type RunWasiOptions, type RunWasiResult } from './wasi/run-wasi.js';
-export { parseRunArgs, runCommand, RunUsageError, RUN_USAGE, type RunCommand, type RunCommandIo } from './wasi/cli-run.js';
+export { parseRunArgs, runCommand, RunUsageError, RUN_USAGE, type RunCommand, type RunCommandIo } from './cli/run.js';

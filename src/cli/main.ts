@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 
 type OptionConfig = { type: 'string' };
 import { SELECTORS, startSelectorsEchoServer, type SelectorName } from './echo-server.js';
-import { runCommand } from '../wasi/cli-run.js';
+import { runCommand } from './run.js';
 import { runDemo } from './demo.js';
 
 const USAGE = `usage: wasmux <command> [options]

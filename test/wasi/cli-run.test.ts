@@ -1,7 +1,7 @@
-// The `wasmux run` command line (src/wasi/cli-run.ts), parsed and run.
+// The `wasmux run` command line (src/cli/run.ts), parsed and run.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { parseRunArgs, runCommand, RunUsageError } from '../../src/index.js';
+import { parseRunArgs, runCommand, RunUsageError } from '../../src/cli/run.js';
 import { guestsForFile } from './as-compile.js';
 
 const SOURCES = {

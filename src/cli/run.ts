@@ -1,7 +1,7 @@
 // `wasmux run guest.wasm [--listen host:port]... [--dir host[:guest]]... [--env K=V]... [-- args...]`:
 // the command line of runWasi, for src/cli/main.ts to call.
 import { basename } from 'node:path';
-import { runWasi, type RunWasiOptions } from './run-wasi.js';
+import { runWasi, type RunWasiOptions } from '../wasi/run-wasi.js';
 
 export const RUN_USAGE = `usage: wasmux run guest.wasm [--listen host:port]... [--dir host[:guest]]... [--env K=V]... [-- args...]
   --listen  a TCP listener for the guest, preopened as fd 3, 4, ... in order (like wasmtime's --tcplisten)
