@@ -6,8 +6,8 @@ import {
 } from './constants';
 import { reserveScratch, scratchCap, scratchPtr } from './regions';
 import {
-  descWatchers, epHead, epNext, epPrev, fdNext, itemEvents, itemFd, itemInst, memoDepth, nested,
-  rdHead, rdNext, rdPrev, setDescWatchers, setEpHead, setEpNext, setEpPrev, setFdNext,
+  INTEREST_HEAD, INTEREST_LINKS, descWatchers, epHead, epNext, fdNext, itemEvents, itemFd, itemInst,
+  listAppend, listUnlink, memoDepth, nested, rdHead, rdNext, rdPrev, setDescWatchers, setFdNext,
   setItemEvents, setMemoDepth, setNested, setRdHead, setRdNext, setRdPrev, setStamp, slabAt, stamp,
 } from './records';
 import {
@@ -42,26 +42,11 @@ function unlinkWatcher(i: i32): void {
   else setFdNext(prev, fdNext(i));
 }
 
-/** Unlinks item i from its instance's interest list (head's epPrev is the tail). */
-function unlinkInterest(e: i32, i: i32): void {
-  const head = epHead(e);
-  const next = epNext(i);
-  if (i == head) {
-    setEpHead(e, next);
-    if (next != 0) setEpPrev(next, epPrev(i));
-  } else {
-    const prev = epPrev(i);
-    setEpNext(prev, next);
-    if (next != 0) setEpPrev(next, prev);
-    else setEpPrev(head, prev);
-  }
-}
-
 /** Removes item i entirely: ready list, interest list, and (unless told not to) fd's watchers. */
 function removeItem(i: i32, fromWatchers: bool): void {
   const e = itemInst(i);
   if (isQueued(i)) unqueue(e, i);
-  unlinkInterest(e, i);
+  listUnlink(e, INTEREST_HEAD, i, INTEREST_LINKS);
   if (fromWatchers) unlinkWatcher(i);
   if (isEpoll(itemFd(i))) setNested(e, nested(e) - 1);
   freeRecord(i);
@@ -188,17 +173,7 @@ function add(e: i32, fd: i32, events: u32, targetIsEpoll: bool): i32 {
     while (fdNext(w) != 0) w = fdNext(w);
     setFdNext(w, i);
   }
-  // Append to the interest list.
-  const head = epHead(e);
-  if (head == 0) {
-    setEpHead(e, i);
-    setEpPrev(i, i);
-  } else {
-    const tail = epPrev(head);
-    setEpNext(tail, i);
-    setEpPrev(i, tail);
-    setEpPrev(head, i);
-  }
+  listAppend(e, INTEREST_HEAD, i, INTEREST_LINKS);
   if (targetIsEpoll) setNested(e, nested(e) + 1);
   if (itemRevents(i) != 0) deliver(i);
   return 0;

@@ -5,9 +5,9 @@ import {
 } from './constants';
 import { reserveSlab } from './regions';
 import {
-  IS_EPOLL, OPEN, descLevel, descMeta, descWatchers, fdNext, itemEvents, itemFd, itemInst, instFd,
-  notifyNext, rdHead, rdNext, rdPrev, setNotifyNext, setRdHead, setRdNext, setRdPrev, slabAt, waiters,
-  setFdNext,
+  IS_EPOLL, OPEN, READY_HEAD, READY_LINKS, descLevel, descMeta, descWatchers, fdNext, itemEvents,
+  itemFd, itemInst, instFd, listAppend, listUnlink, notifyNext, rdHead, rdNext, rdPrev, setNotifyNext,
+  slabAt, waiters, setFdNext,
 } from './records';
 
 // ---- Slab allocation: a free list threaded through fdNext, then never-used indices. ----
@@ -94,39 +94,17 @@ function nestedRevents(i: i32): u32 {
   return itemRevents(i);
 }
 
-// ---- Ready list: rdNext forward, head's rdPrev is the tail, rdPrev == 0 means not queued. ----
+// ---- Ready list (records.ts's READY list): rdPrev == 0 means not queued. ----
 @inline export function isQueued(i: i32): bool {
   return rdPrev(i) != 0;
 }
 
 export function enqueue(e: i32, i: i32): void {
-  const head = rdHead(e);
-  setRdNext(i, 0);
-  if (head == 0) {
-    setRdHead(e, i);
-    setRdPrev(i, i);
-  } else {
-    const tail = rdPrev(head);
-    setRdNext(tail, i);
-    setRdPrev(i, tail);
-    setRdPrev(head, i);
-  }
+  listAppend(e, READY_HEAD, i, READY_LINKS);
 }
 
 export function unqueue(e: i32, i: i32): void {
-  const head = rdHead(e);
-  const next = rdNext(i);
-  if (i == head) {
-    setRdHead(e, next);
-    if (next != 0) setRdPrev(next, rdPrev(i));
-  } else {
-    const prev = rdPrev(i);
-    setRdNext(prev, next);
-    if (next != 0) setRdPrev(next, prev);
-    else setRdPrev(head, prev);
-  }
-  setRdPrev(i, 0);
-  setRdNext(i, 0);
+  listUnlink(e, READY_HEAD, i, READY_LINKS);
 }
 
 // ---- Notification list: instances with waiters that had an item delivered. ----

@@ -70,3 +70,45 @@ import { descPtr, slabPtr, DESC_SIZE, SLAB_SIZE } from './regions';
 @inline export function setStamp(e: i32, v: i32): void { store<i32>(slabAt(e), v, 24); }
 @inline export function memoDepth(e: i32): i32 { return load<i32>(slabAt(e), 28); }
 @inline export function setMemoDepth(e: i32, v: i32): void { store<i32>(slabAt(e), v, 28); }
+
+// ---- The two intrusive lists through items ----
+// Both are doubly linked: the head is a field of the instance header, each item holds next and
+// then prev in two adjacent fields, the head's prev is the tail, and 0 ends the list. They differ
+// only in where those fields are, given below as byte offsets (head in the header, links in the item).
+@inline export const INTEREST_HEAD: usize = 8; // epHead
+@inline export const INTEREST_LINKS: usize = 16; // epNext, epPrev
+@inline export const READY_HEAD: usize = 4; // rdHead
+@inline export const READY_LINKS: usize = 24; // rdNext, rdPrev
+
+/** Appends item i at the tail of header e's list. */
+@inline export function listAppend(e: i32, head: usize, i: i32, links: usize): void {
+  const first = load<i32>(slabAt(e) + head);
+  const at = slabAt(i) + links;
+  store<i32>(at, 0, 0);
+  if (first == 0) {
+    store<i32>(slabAt(e) + head, i);
+    store<i32>(at, i, 4);
+  } else {
+    const firstAt = slabAt(first) + links;
+    const tail = load<i32>(firstAt, 4);
+    store<i32>(slabAt(tail) + links, i, 0);
+    store<i32>(at, tail, 4);
+    store<i32>(firstAt, i, 4);
+  }
+}
+
+/** Unlinks item i from header e's list and zeroes its links (for the ready list: not queued). */
+@inline export function listUnlink(e: i32, head: usize, i: i32, links: usize): void {
+  const first = load<i32>(slabAt(e) + head);
+  const at = slabAt(i) + links;
+  const next = load<i32>(at, 0);
+  const prev = load<i32>(at, 4);
+  if (i == first) {
+    store<i32>(slabAt(e) + head, next);
+    if (next != 0) store<i32>(slabAt(next) + links, prev, 4);
+  } else {
+    store<i32>(slabAt(prev) + links, next, 0);
+    store<i32>(slabAt(next != 0 ? next : first) + links, prev, 4);
+  }
+  store<i64>(at, 0, 0);
+}
