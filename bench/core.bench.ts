@@ -1,6 +1,6 @@
 // The three readiness cores side by side in one run: the WebAssembly core (build/core.wasm,
 // called through its raw exports on hot paths, as a real host does), TypedCore (the same data
-// structures in typed-array JavaScript, src/core/typed-core.ts) and the Map-based reference model
+// structures in typed-array JavaScript, test/model/typed-core.ts) and the Map-based reference model
 // (test/model/model.ts). Ratios are taken within this run.
 //
 // Run: npm run bench   (or, after npm run build: node dist/bench/core.bench.js [--quick])
@@ -13,7 +13,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Bench, type Task } from 'tinybench';
 import type { ReadinessCore } from '../src/core/readiness-core.js';
-import { createTypedCore } from '../src/core/typed-core.js';
+import { createTypedCore } from '../test/model/typed-core.js';
 import { createWasmCore, type CoreExports, type WasmCore } from '../src/core/wasm-core.js';
 import { createModelCore } from '../test/model/model.js';
 import { runApiBench } from './api.bench.js';

@@ -1,8 +1,9 @@
 /**
  * The contract every readiness core fulfils: the WebAssembly core (wasm-core.ts), the
- * typed-array TypeScript port used as a benchmark baseline (typed-core.ts) and the reference
- * model of the tests (test/model/). docs/core-abi.md is the specification; the methods mirror
- * the core's exports one for one, and return negative errno values instead of throwing.
+ * typed-array TypeScript port used as a benchmark baseline (test/model/typed-core.ts) and the
+ * reference model of the tests (test/model/model.ts). docs/core-abi.md is the specification;
+ * the methods mirror the core's exports one for one, and return negative errno values instead
+ * of throwing.
  */
 export interface InterestEntry {
   /** The watched descriptor. */

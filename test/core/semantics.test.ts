@@ -27,7 +27,7 @@ import {
   errno,
 } from '../../src/core/constants.js';
 import type { ReadinessCore } from '../../src/core/readiness-core.js';
-import { createTypedCore } from '../../src/core/typed-core.js';
+import { createTypedCore } from '../model/typed-core.js';
 import { createWasmCore } from '../../src/core/wasm-core.js';
 import { createModelCore } from '../model/model.js';
 

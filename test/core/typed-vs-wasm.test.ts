@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ReadinessCore } from '../../src/core/readiness-core.js';
-import { createTypedCore } from '../../src/core/typed-core.js';
+import { createTypedCore } from '../model/typed-core.js';
 import { createWasmCore } from '../../src/core/wasm-core.js';
 
 const FDS = 8;

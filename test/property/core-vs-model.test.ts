@@ -12,8 +12,6 @@
  * WASMUX_PROPERTY_RUNS sets the number of sequences (default 10000). WASMUX_PROPERTY_SELF=1 adds
  * the model itself as an implementation (a sanity check of the harness).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +37,7 @@ import {
 import type { ReadinessCore } from '../../src/core/readiness-core.js';
 import { createWasmCore } from '../../src/core/wasm-core.js';
 import { createModelCore } from '../model/model.js';
+import { createTypedCore } from '../model/typed-core.js';
 
 const RUNS = Number(process.env.WASMUX_PROPERTY_RUNS ?? 10000);
 const MAX_OPS = 60;
@@ -52,23 +51,13 @@ const FDS = Array.from({ length: MAX_FD + 1 }, (_, i) => i);
 
 interface Impl {
   name: string;
-  create: (() => ReadinessCore) | undefined;
-  /** Why it is skipped, when it is. */
-  missing?: string;
+  create: () => ReadinessCore;
 }
 
-const impls: Impl[] = [{ name: 'wasm', create: createWasmCore }];
-{
-  // The typed-array port may not exist yet: skip only that entry when its file is absent.
-  const typedPath = fileURLToPath(new URL('../../src/core/typed-core.ts', import.meta.url));
-  if (existsSync(typedPath)) {
-    const specifier = '../../src/core/typed-core.js';
-    const mod = (await import(/* @vite-ignore */ specifier)) as { createTypedCore: () => ReadinessCore };
-    impls.push({ name: 'typed', create: mod.createTypedCore });
-  } else {
-    impls.push({ name: 'typed', create: undefined, missing: 'src/core/typed-core.ts is absent' });
-  }
-}
+const impls: Impl[] = [
+  { name: 'wasm', create: createWasmCore },
+  { name: 'typed', create: createTypedCore },
+];
 if (process.env.WASMUX_PROPERTY_SELF === '1') {
   impls.push({ name: 'model (self-check)', create: createModelCore });
 }
@@ -529,13 +518,8 @@ function check(create: () => ReadinessCore, ops: Op[]): void {
 }
 
 describe('core vs model', () => {
-  for (const impl of impls) {
-    if (impl.create === undefined) {
-      it.skip(`${impl.name}: ${impl.missing}`, () => {});
-      continue;
-    }
-    const create = impl.create;
-    it(`${impl.name}: ${RUNS} random sequences agree with the model`, { timeout: 600_000 }, () => {
+  for (const { name, create } of impls) {
+    it(`${name}: ${RUNS} random sequences agree with the model`, { timeout: 600_000 }, () => {
       fc.assert(
         fc.property(sequenceArb, (ops) => check(create, ops)),
         { numRuns: RUNS },

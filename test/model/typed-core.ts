@@ -2,7 +2,9 @@
  * A TypeScript port of the WebAssembly core (assembly/) on typed arrays: the same descriptor
  * table, the same slab of 8-int32 records with intrusive lists, the same algorithms, so it gives
  * exactly the same results for every call (docs/core-abi.md). It is the benchmark baseline that
- * shows what the WebAssembly core buys over well-written JavaScript.
+ * shows what the WebAssembly core buys over well-written JavaScript (bench/core.bench.ts), and a
+ * second implementation the property tests check against the reference model (model.ts). Nothing
+ * in src/ uses it, so the package does not ship it.
  *
  * Layout (mirrors assembly/records.ts):
  * - `desc`: Int32Array, 3 int32 per fd: level (or, for an epoll fd, the slab index of its
@@ -12,9 +14,31 @@
  * - `out`: Int32Array of wait results, { fd, revents } pairs.
  * All three grow by doubling. Hot paths (set, ctl, wait) allocate nothing but records.
  */
-import type { InterestEntry, ReadinessCore } from './readiness-core.js';
+import type { InterestEntry, ReadinessCore } from '../../src/core/readiness-core.js';
+import {
+  EPOLLERR,
+  EPOLLET,
+  EPOLLEXCLUSIVE,
+  EPOLLHUP,
+  EPOLLIN,
+  EPOLLNVAL,
+  EPOLLONESHOT,
+  EPOLLOUT,
+  EPOLLPRI,
+  EPOLLRDBAND,
+  EPOLLRDNORM,
+  EPOLLWAKEUP,
+  EPOLLWRBAND,
+  EPOLLWRNORM,
+  EPOLL_CTL_ADD,
+  EPOLL_CTL_DEL,
+  EPOLL_CTL_MOD,
+  EVENT_BITS as EVENT_BITS_,
+  LEVEL_BITS as LEVEL_BITS_,
+  errno,
+} from '../../src/core/constants.js';
 
-// Inlined by tsc (const enums): field offsets and bits, so hot paths see literals.
+// Inlined by tsc (const enums): field offsets, so hot paths see literals.
 const enum D {
   LEVEL = 0,
   WATCHERS = 1,
@@ -43,49 +67,47 @@ const enum S {
   DEPTH = 7,
 }
 
+// Inlined by tsc (const enums, whose members may name imported literal consts): the bits and
+// operations are src/core/constants.ts's, so hot paths see literals.
 const enum B {
-  IN = 0x1,
-  PRI = 0x2,
-  OUT = 0x4,
-  ERR = 0x8,
-  HUP = 0x10,
-  NVAL = 0x20,
-  RDNORM = 0x40,
-  RDBAND = 0x80,
-  WRNORM = 0x100,
-  WRBAND = 0x200,
-  EXCLUSIVE = 1 << 28,
-  WAKEUP = 1 << 29,
-  ONESHOT = 1 << 30,
-  ET = 1 << 31,
-  DISARMED = 1 << 27,
-  LEVEL_BITS = 0x3fff,
-  EVENT_BITS = LEVEL_BITS | EXCLUSIVE | WAKEUP | ONESHOT | ET,
+  IN = EPOLLIN,
+  PRI = EPOLLPRI,
+  OUT = EPOLLOUT,
+  ERR = EPOLLERR,
+  HUP = EPOLLHUP,
+  NVAL = EPOLLNVAL,
+  RDNORM = EPOLLRDNORM,
+  RDBAND = EPOLLRDBAND,
+  WRNORM = EPOLLWRNORM,
+  WRBAND = EPOLLWRBAND,
+  EXCLUSIVE = EPOLLEXCLUSIVE,
+  WAKEUP = EPOLLWAKEUP,
+  ONESHOT = EPOLLONESHOT,
+  ET = EPOLLET | 0, // int32, as the core sees it
+  LEVEL_BITS = LEVEL_BITS_,
+  EVENT_BITS = EVENT_BITS_ | 0,
   EXCLUSIVE_OK = IN | OUT | ERR | HUP | WAKEUP | ET | EXCLUSIVE,
   EPOLL_READY = IN | RDNORM,
   EPOLL_WAKE = IN, // the upward wakeup's key: EPOLLIN alone, as Linux's ep_poll_safewake
   SELECT_READ = IN | RDNORM | RDBAND | HUP | ERR,
   SELECT_WRITE = OUT | WRNORM | WRBAND | ERR,
   SELECT_EXCEPT = PRI,
-  // Descriptor meta flags.
+  // This port's own: a ONESHOT item's disarmed mark, and descriptor meta flags.
+  DISARMED = 1 << 27,
   OPEN = 1,
   IS_EPOLL = 2,
 }
 
 const enum C {
-  ADD = 1,
-  DEL = 2,
-  MOD = 3,
+  ADD = EPOLL_CTL_ADD,
+  DEL = EPOLL_CTL_DEL,
+  MOD = EPOLL_CTL_MOD,
   MAX_NESTS = 4,
   MAX_FD = 1 << 24,
-  ENOENT = 2,
-  EBADF = 9,
-  ENOMEM = 12,
-  EEXIST = 17,
-  EINVAL = 22,
-  EMFILE = 24,
-  ELOOP = 40,
 }
+
+// Error paths only, so a property load is fine (an object's members can't be const enum values).
+const { ENOENT, EBADF, ENOMEM, EEXIST, EINVAL, EMFILE, ELOOP } = errno;
 
 /** A new zeroed array of `length` int32 holding `old`'s contents, or null if it can't be had. */
 function grown(old: Int32Array, length: number): Int32Array | null {
@@ -440,15 +462,15 @@ export class TypedCore implements ReadinessCore {
   // ---- The contract ----
 
   private openAt(fd: number, epoll: boolean): number {
-    if (fd < 0) return -C.EINVAL;
-    if (fd >= C.MAX_FD) return -C.EMFILE;
-    if (!this.reserveDescs(fd)) return -C.ENOMEM;
+    if (fd < 0) return -EINVAL;
+    if (fd >= C.MAX_FD) return -EMFILE;
+    if (!this.reserveDescs(fd)) return -ENOMEM;
     const b = fd * D.SIZE;
-    if ((this.desc[b + D.META]! & B.OPEN) !== 0) return -C.EEXIST;
+    if ((this.desc[b + D.META]! & B.OPEN) !== 0) return -EEXIST;
     let level = 0;
     if (epoll) {
       const e = this.allocRecord();
-      if (e === 0) return -C.ENOMEM;
+      if (e === 0) return -ENOMEM;
       this.slab[(e << 3) + S.H_FD] = fd;
       level = e;
     }
@@ -470,7 +492,7 @@ export class TypedCore implements ReadinessCore {
 
   close(fd: number): number {
     fd |= 0;
-    if (!this.known(fd)) return -C.EBADF;
+    if (!this.known(fd)) return -EBADF;
     this.dropWatchers(fd);
     if (this.isEpoll(fd)) this.destroyInstance(this.instOf(fd));
     const b = fd * D.SIZE;
@@ -481,12 +503,12 @@ export class TypedCore implements ReadinessCore {
 
   set(fd: number, level: number, edge: number): number {
     fd |= 0;
-    if (fd < 0 || fd >= this.descCap) return -C.EBADF;
+    if (fd < 0 || fd >= this.descCap) return -EBADF;
     const d = this.desc;
     const b = fd * D.SIZE;
     const meta = d[b + D.META]!;
-    if ((meta & B.OPEN) === 0) return -C.EBADF;
-    if ((meta & B.IS_EPOLL) !== 0) return -C.EINVAL;
+    if ((meta & B.OPEN) === 0) return -EBADF;
+    if ((meta & B.IS_EPOLL) !== 0) return -EINVAL;
     d[b + D.LEVEL] = level & B.LEVEL_BITS;
     edge |= 0;
     if (edge !== 0 && d[b + D.WATCHERS] !== 0) this.wake(fd, edge);
@@ -495,13 +517,13 @@ export class TypedCore implements ReadinessCore {
 
   level(fd: number): number {
     fd |= 0;
-    if (!this.known(fd)) return -C.EBADF;
+    if (!this.known(fd)) return -EBADF;
     return this.levelOf(fd);
   }
 
   generation(fd: number): number {
     fd |= 0;
-    if (!this.known(fd)) return -C.EBADF;
+    if (!this.known(fd)) return -EBADF;
     return (this.desc[fd * D.SIZE + D.META]! >>> 2) | 0;
   }
 
@@ -510,39 +532,39 @@ export class TypedCore implements ReadinessCore {
     op |= 0;
     fd |= 0;
     events |= 0;
-    if (!this.known(epfd) || !this.known(fd)) return -C.EBADF;
-    if (fd === epfd || !this.isEpoll(epfd)) return -C.EINVAL;
+    if (!this.known(epfd) || !this.known(fd)) return -EBADF;
+    if (fd === epfd || !this.isEpoll(epfd)) return -EINVAL;
     const targetIsEpoll = this.isEpoll(fd);
     if (op !== C.DEL && (events & B.EXCLUSIVE) !== 0) {
-      if (op === C.MOD) return -C.EINVAL;
-      if (op === C.ADD && (targetIsEpoll || (events & ~B.EXCLUSIVE_OK) !== 0)) return -C.EINVAL;
+      if (op === C.MOD) return -EINVAL;
+      if (op === C.ADD && (targetIsEpoll || (events & ~B.EXCLUSIVE_OK) !== 0)) return -EINVAL;
     }
     const e = this.instOf(epfd);
-    if (op === C.ADD && targetIsEpoll && this.wouldLoop(e, this.instOf(fd))) return -C.ELOOP;
+    if (op === C.ADD && targetIsEpoll && this.wouldLoop(e, this.instOf(fd))) return -ELOOP;
     const item = this.findItem(e, fd);
     const stored = (events & B.EVENT_BITS) | B.ERR | B.HUP;
     if (op === C.ADD) {
-      if (item !== 0) return -C.EEXIST;
+      if (item !== 0) return -EEXIST;
       return this.add(e, fd, stored, targetIsEpoll);
     }
     if (op === C.MOD) {
-      if (item === 0) return -C.ENOENT;
-      if ((this.slab[(item << 3) + S.EVENTS]! & B.EXCLUSIVE) !== 0) return -C.EINVAL;
+      if (item === 0) return -ENOENT;
+      if ((this.slab[(item << 3) + S.EVENTS]! & B.EXCLUSIVE) !== 0) return -EINVAL;
       this.slab[(item << 3) + S.EVENTS] = stored;
       if (this.itemRevents(item) !== 0) this.deliver(item);
       return 0;
     }
     if (op === C.DEL) {
-      if (item === 0) return -C.ENOENT;
+      if (item === 0) return -ENOENT;
       this.removeItem(item, true);
       return 0;
     }
-    return -C.EINVAL;
+    return -EINVAL;
   }
 
   private add(e: number, fd: number, events: number, targetIsEpoll: boolean): number {
     const i = this.allocRecord();
-    if (i === 0) return -C.ENOMEM;
+    if (i === 0) return -ENOMEM;
     const s = this.slab; // after allocRecord: it may have grown the slab
     const d = this.desc;
     const ib = i << 3;
@@ -576,14 +598,14 @@ export class TypedCore implements ReadinessCore {
 
   /** The instance header of an open epoll fd, or a negative errno. */
   private instance(epfd: number): number {
-    if (!this.known(epfd)) return -C.EBADF;
-    if (!this.isEpoll(epfd)) return -C.EINVAL;
+    if (!this.known(epfd)) return -EBADF;
+    if (!this.isEpoll(epfd)) return -EINVAL;
     return this.instOf(epfd);
   }
 
   wait(epfd: number, maxEvents: number): number {
     maxEvents |= 0;
-    if (maxEvents <= 0) return -C.EINVAL; // checked before the fd, as Linux does
+    if (maxEvents <= 0) return -EINVAL; // checked before the fd, as Linux does
     const e = this.instance(epfd | 0);
     if (e < 0) return e;
     const s = this.slab; // nothing below allocates records
@@ -625,7 +647,7 @@ export class TypedCore implements ReadinessCore {
         s[(batch << 3) + S.RD_PREV] = tail;
       }
       s[eb + S.RD_HEAD] = batch;
-      if (n === 0) return -C.ENOMEM;
+      if (n === 0) return -ENOMEM;
     }
     return n;
   }
@@ -642,7 +664,7 @@ export class TypedCore implements ReadinessCore {
     const e = this.instance(epfd | 0);
     if (e < 0) return e;
     n |= 0;
-    if (n < 0) return -C.EINVAL;
+    if (n < 0) return -EINVAL;
     this.slab[(e << 3) + S.WAITERS] = n;
     return 0;
   }
@@ -664,7 +686,7 @@ export class TypedCore implements ReadinessCore {
 
   scanPoll(fds: Int32Array, events: Int32Array, revents: Int32Array, n: number): number {
     n |= 0;
-    if (n < 0) return -C.EINVAL;
+    if (n < 0) return -EINVAL;
     let ready = 0;
     for (let k = 0; k < n; k++) {
       const fd = fds[k]!;
@@ -682,10 +704,10 @@ export class TypedCore implements ReadinessCore {
     nr |= 0;
     nw |= 0;
     nx |= 0;
-    if (nr < 0 || nw < 0 || nx < 0) return -C.EINVAL;
+    if (nr < 0 || nw < 0 || nx < 0) return -EINVAL;
     const total = nr + nw + nx;
     for (let k = 0; k < total; k++) {
-      if (!this.known(fds[k]!)) return -C.EBADF;
+      if (!this.known(fds[k]!)) return -EBADF;
     }
     let count = 0;
     for (let k = 0; k < total; k++) {
