@@ -68,7 +68,7 @@ export class Epoll extends Descriptor {
   };
 
   constructor(table: DescriptorTable = defaultTable) {
-    super(table, true);
+    super(table, { epoll: true });
   }
 
   /** Adds fd to the interest list (EPOLL_CTL_ADD). Default mask: IN | PRI | OUT, as in Python. */

@@ -1,6 +1,14 @@
 import { PosixError } from '../errors.js';
 import { defaultTable, type DescriptorTable } from './table.js';
 
+/** How a descriptor gets its number. */
+export interface DescriptorOptions {
+  /** An epoll instance: opened in the core as one. */
+  epoll?: boolean;
+  /** A fixed number below 3 (stdio's), claimed instead of allocated lowest-free. */
+  fd?: number;
+}
+
 /**
  * Anything with a descriptor number: sources (sockets, pipes, eventfds), epoll instances.
  * The number is taken lowest-free from the table at construction (or is the fixed `fd` given,
@@ -12,9 +20,10 @@ export abstract class Descriptor {
   readonly table: DescriptorTable;
   abstract readonly kind: string;
 
-  protected constructor(table: DescriptorTable = defaultTable, epoll = false, fd?: number) {
+  protected constructor(table: DescriptorTable = defaultTable, options?: DescriptorOptions) {
     this.table = table;
-    this.#fd = fd === undefined ? table.allocate(this, epoll) : table.claim(this, fd);
+    const fd = options?.fd;
+    this.#fd = fd === undefined ? table.allocate(this, options) : table.claim(this, fd);
   }
 
   fileno(): number {
@@ -55,11 +64,13 @@ export abstract class Descriptor {
   /** Kind-specific teardown, run while the number is still ours (before it leaves the core). */
   protected onClose(): void {}
 
-  /**
-   * Publishes this source's readiness: its new level, and a wakeup (edge) if `edge` is not 0.
-   * `fromIo` is true when called from a Node I/O callback (see DescriptorTable.update).
-   */
-  protected setReadiness(level: number, edge: number, fromIo = false): void {
-    if (this.#fd >= 0) this.table.update(this.#fd, level, edge, fromIo);
+  /** Publishes this source's readiness: its new level, and a wakeup (edge) if `edge` is not 0. */
+  protected setReadiness(level: number, edge: number): void {
+    if (this.#fd >= 0) this.table.update(this.#fd, level, edge);
+  }
+
+  /** setReadiness() from a Node I/O callback (see DescriptorTable.updateFromIo). */
+  protected setReadinessFromIo(level: number, edge: number): void {
+    if (this.#fd >= 0) this.table.updateFromIo(this.#fd, level, edge);
   }
 }

@@ -37,10 +37,10 @@ export class DescriptorTable {
     this.core = core;
   }
 
-  /** Takes the lowest free number for `object` and opens it in the core. */
-  allocate(object: Descriptor, epoll: boolean): number {
+  /** Takes the lowest free number for `object` and opens it in the core (as an instance if `epoll`). */
+  allocate(object: Descriptor, options?: { epoll?: boolean }): number {
     const fd = this.#free.pop() ?? this.#next++;
-    const result = epoll ? this.core.epollCreate(fd) : this.core.open(fd);
+    const result = options?.epoll === true ? this.core.epollCreate(fd) : this.core.open(fd);
     if (result < 0) {
       this.#free.push(fd);
       check(result, 'open descriptor');
@@ -87,19 +87,27 @@ export class DescriptorTable {
   }
 
   /**
-   * A source's new level and optional wakeup. A wakeup caused by the program (a send on a
-   * socketpair) rechecks the waiters in a microtask, right after the code that caused it. One
-   * that comes from a Node I/O callback (`fromIo`) rechecks them once after the I/O phase of this
-   * event-loop turn (setImmediate): libuv delivers a whole batch of socket reads in one turn, each
+   * A source's new level and optional wakeup, caused by the program (a send on a socketpair):
+   * the waiters are rechecked in a microtask, right after the code that caused it.
+   */
+  update(fd: number, level: number, edge: number): void {
+    if (this.#set(fd, level, edge)) this.schedule();
+  }
+
+  /**
+   * update() from a Node I/O callback: the waiters are rechecked once after the I/O phase of this
+   * event-loop turn (setImmediate). libuv delivers a whole batch of socket reads in one turn, each
    * as its own callback followed by the microtask queue, and a microtask per wakeup would end a
    * wait with one event each time instead of the batch.
    */
-  update(fd: number, level: number, edge: number, fromIo = false): void {
+  updateFromIo(fd: number, level: number, edge: number): void {
+    if (this.#set(fd, level, edge)) this.#scheduleAfterIo();
+  }
+
+  /** Sets the level and delivers the wakeup in the core; true if some waiter must look again. */
+  #set(fd: number, level: number, edge: number): boolean {
     const pending = this.core.set(fd, level, edge);
-    if (pending > 0 || (edge !== 0 && this.#scanWaiters.size > 0)) {
-      if (fromIo) this.#scheduleAfterIo();
-      else this.schedule();
-    }
+    return pending > 0 || (edge !== 0 && this.#scanWaiters.size > 0);
   }
 
   /** The current readiness level of `fd` (EBADF if closed). */
