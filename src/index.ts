@@ -19,9 +19,8 @@ export {
   EventLoop, Handle, TimerHandle, MAXIMUM_SELECT_TIMEOUT, type ExceptionContext, type ExceptionHandler, type HandleKind,
   type LoopSelector, type Acceptor, type IntoReceiver, type Receiver, type Sender,
 } from './loop/index.js';
-export {
-  Socket, socketpair, SHUT_RD, SHUT_WR, SHUT_RDWR, DEFAULT_SOCKET_CAPACITY, type SocketpairOptions,
-} from './sources/socket.js';
+export { Socket, socketpair, DEFAULT_SOCKET_CAPACITY, type SocketpairOptions } from './sources/socket.js';
+export { SHUT_RD, SHUT_WR, SHUT_RDWR } from './sources/wakeup-keys.js';
 export { pipe, PipeReader, PipeWriter, PIPE_BUF, DEFAULT_PIPE_CAPACITY } from './sources/pipe.js';
 export { eventfd, EventFd, EVENTFD_MAX } from './sources/eventfd.js';
 export { read, write, close } from './fd/syscalls.js';

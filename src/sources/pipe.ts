@@ -4,16 +4,13 @@ import { Descriptor } from '../fd/descriptor.js';
 import { defaultTable, type DescriptorTable } from '../fd/table.js';
 import { ByteQueue, toBytes } from './byte-queue.js';
 import { readBytes, readIntoBuffer, type ReadQueue } from './read-rules.js';
+import { PIPE_READ_KEY as READ_KEY, PIPE_WRITE_KEY as WRITE_KEY } from './wakeup-keys.js';
 
 /** POSIX PIPE_BUF (Linux: 4096): writes of at most this many bytes are atomic. */
 export const PIPE_BUF = 4096;
 /** Linux's default pipe size (16 pages). */
 export const DEFAULT_PIPE_CAPACITY = 65536;
 
-/** pipe_write's wakeup key: every write wakes the readers (since Linux 5.16, for ET users). */
-const READ_KEY = EPOLLIN | EPOLLRDNORM;
-/** pipe_read's wakeup key: given when the pipe was full before the read. */
-const WRITE_KEY = EPOLLOUT | EPOLLWRNORM;
 
 export interface PipeOptions {
   /** Bytes the pipe buffers; default 65536. At least PIPE_BUF (Linux's minimum is one page). */

@@ -1,16 +1,12 @@
 import {
-  EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDBAND, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRBAND, EPOLLWRNORM,
+  EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRBAND, EPOLLWRNORM,
 } from '../core/constants.js';
 import { PosixError } from '../errors.js';
 import { Descriptor } from '../fd/descriptor.js';
 import { defaultTable, type DescriptorTable } from '../fd/table.js';
 import { ByteQueue, toBytes } from './byte-queue.js';
 import { readBytes, readIntoBuffer, type ReadQueue } from './read-rules.js';
-
-/** shutdown(2) `how`: stop receiving, stop sending, or both. */
-export const SHUT_RD = 0;
-export const SHUT_WR = 1;
-export const SHUT_RDWR = 2;
+import { DATA_READY, SHUT_RD, SHUT_RDWR, SHUT_WR, WAKE_ALL, WRITE_SPACE } from './wakeup-keys.js';
 
 /**
  * Bytes each direction buffers by default. Linux sizes AF_UNIX buffers by SO_SNDBUF (about
@@ -24,15 +20,6 @@ const RCV_SHUTDOWN = 1;
 const SEND_SHUTDOWN = 2;
 const SHUTDOWN_MASK = 3;
 
-/** sock_def_readable's wakeup key: every arrival of data wakes readers with it. */
-const DATA_READY = EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND;
-/** unix_write_space's wakeup key: each time the peer consumes data and we are writable. */
-const WRITE_SPACE = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
-/**
- * sk_state_change (shutdown, peer close) wakes with no key: every waiter, whatever its mask. An
- * edge equal to the new level is the same thing for the core, since a wait reports level & events.
- */
-const WAKE_ALL = -1;
 
 export interface SocketpairOptions {
   /** Bytes each direction buffers (the receiver's buffer); default 65536. */

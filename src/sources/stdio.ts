@@ -5,17 +5,13 @@ import { Descriptor } from '../fd/descriptor.js';
 import { defaultTable, type DescriptorTable } from '../fd/table.js';
 import { toBytes } from './byte-queue.js';
 import { queueReads, readBytes, readIntoBuffer, type ReadQueue } from './read-rules.js';
-import { ChunkQueue } from './tcp/chunk-queue.js';
-import { errnoCodeOf } from './tcp/system-errors.js';
+import { ChunkQueue } from './chunk-queue.js';
+import { errnoCodeOf } from './system-errors.js';
+import { PIPE_READ_KEY as READ_KEY, PIPE_WRITE_KEY as WRITE_KEY, WAKE_ALL } from './wakeup-keys.js';
 
 /** Bytes stdin queues before it pauses, and stdout or stderr hold unwritten, by default. */
 export const DEFAULT_STDIO_CAPACITY = 65536;
 
-/** pipe_write's key for readers, pipe_read's for writers: the stdio sources behave like pipe ends. */
-const READ_KEY = EPOLLIN | EPOLLRDNORM;
-const WRITE_KEY = EPOLLOUT | EPOLLWRNORM;
-/** The stream ended or failed: wake every waiter, with the new level. */
-const WAKE_ALL = -1;
 
 /** Keeps a stream's late errors from being unhandled once we stopped watching it. */
 const ignore = (): void => {};
@@ -60,7 +56,7 @@ export class StdinReader extends Descriptor {
 
   /** Use `stdin()`. */
   constructor(stream: Readable, capacity: number, table: DescriptorTable) {
-    super(table, { fd: 0 });
+    super(table, false, 0);
     this.capacity = capacity;
     this.#stream = stream;
     stream.on('data', this.#onData);
@@ -147,8 +143,7 @@ export class StdinReader extends Descriptor {
   #publish(key: number): void {
     let level = this.#pendingError !== null ? EPOLLERR : 0;
     if (this.#queue.size > 0 || this.#ended) level |= EPOLLIN | EPOLLRDNORM;
-    if (key === 0) this.setReadiness(level, 0);
-    else this.setReadinessFromIo(level, key === WAKE_ALL ? level : key); // wakeups come from stream callbacks
+    this.setReadiness(level, key === WAKE_ALL ? level : key, key !== 0); // wakeups come from stream callbacks
   }
 }
 
@@ -174,7 +169,7 @@ export class StdioWriter extends Descriptor {
 
   /** Use `stdout()` or `stderr()`. */
   constructor(stream: Writable, fd: 1 | 2, capacity: number, table: DescriptorTable) {
-    super(table, { fd });
+    super(table, false, fd);
     this.kind = fd === 1 ? 'stdout' : 'stderr';
     this.capacity = capacity;
     this.#lowWater = Math.floor(capacity / 2);
@@ -239,8 +234,7 @@ export class StdioWriter extends Descriptor {
     let level = 0;
     if (this.#error !== null) level = EPOLLERR | EPOLLOUT | EPOLLWRNORM;
     else if (this.#stream.writableLength < this.capacity) level = EPOLLOUT | EPOLLWRNORM;
-    if (key === 0) this.setReadiness(level, 0);
-    else this.setReadinessFromIo(level, key === WAKE_ALL ? level : key); // wakeups come from stream callbacks
+    this.setReadiness(level, key === WAKE_ALL ? level : key, key !== 0); // wakeups come from stream callbacks
   }
 }
 

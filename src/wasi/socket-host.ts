@@ -2,7 +2,7 @@ import { EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDHUP } from '../core/constants.js';
 import { Epoll } from '../api/epoll.js';
 import { Events } from '../api/events.js';
 import { PosixError } from '../errors.js';
-import { SHUT_RD, SHUT_WR } from '../sources/socket.js';
+import { SHUT_RD, SHUT_WR } from '../sources/wakeup-keys.js';
 import type { Listener } from '../sources/tcp/listener.js';
 import type { TcpSocket } from '../sources/tcp/tcp-socket.js';
 import { EAGAIN, EBADF, EIO, EMFILE, ENOTCONN, wasiErrno } from './errno.js';

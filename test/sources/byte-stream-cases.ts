@@ -8,7 +8,8 @@ import {
   EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRBAND, EPOLLWRNORM,
 } from '../../src/core/constants.js';
 import { pipe } from '../../src/sources/pipe.js';
-import { SHUT_WR, socketpair } from '../../src/sources/socket.js';
+import { socketpair } from '../../src/sources/socket.js';
+import { SHUT_WR } from '../../src/sources/wakeup-keys.js';
 import { stdin } from '../../src/sources/stdio.js';
 import { next, receiveAtLeast, tcpPair, until } from './tcp-helpers.js';
 

@@ -6,7 +6,8 @@ import {
 import { read, write } from '../../src/fd/syscalls.js';
 import { defaultTable } from '../../src/fd/table.js';
 import { ByteQueue } from '../../src/sources/byte-queue.js';
-import { SHUT_RD, SHUT_RDWR, SHUT_WR, socketpair } from '../../src/sources/socket.js';
+import { socketpair } from '../../src/sources/socket.js';
+import { SHUT_RD, SHUT_RDWR, SHUT_WR } from '../../src/sources/wakeup-keys.js';
 import { bytes, code, expectTableEmptyAfterEach, level, random, text } from '../helpers.js';
 
 const R = EPOLLIN | EPOLLRDNORM;

@@ -5,7 +5,7 @@ import { Epoll } from '../../src/api/epoll.js';
 import { EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM } from '../../src/core/constants.js';
 import { connect } from '../../src/sources/tcp/connect.js';
 import { listen } from '../../src/sources/tcp/listener.js';
-import { listenErrnoCode } from '../../src/sources/tcp/system-errors.js';
+import { listenErrnoCode } from '../../src/sources/system-errors.js';
 import { DEFAULT_TCP_RECEIVE_CAPACITY, DEFAULT_TCP_SEND_CAPACITY } from '../../src/sources/tcp/options.js';
 import { code, expectTableEmptyAfterEach, level } from '../helpers.js';
 import { next, tcpPair, until } from './tcp-helpers.js';

@@ -6,7 +6,7 @@ import {
   EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM,
 } from '../../src/core/constants.js';
 import { read, write } from '../../src/fd/syscalls.js';
-import { SHUT_RD, SHUT_RDWR, SHUT_WR } from '../../src/sources/socket.js';
+import { SHUT_RD, SHUT_RDWR, SHUT_WR } from '../../src/sources/wakeup-keys.js';
 import { bytes, code, expectTableEmptyAfterEach, level, text } from '../helpers.js';
 import {
   describeEachTcpPath, next, offered, pattern, receiveAtLeast, recvExactly, recvToEof, sendAll, tcpPair, until,

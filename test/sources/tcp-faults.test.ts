@@ -10,7 +10,7 @@ import {
 } from '../../src/core/constants.js';
 import { PosixError } from '../../src/errors.js';
 import { defaultTable } from '../../src/fd/table.js';
-import { SHUT_WR } from '../../src/sources/socket.js';
+import { SHUT_WR } from '../../src/sources/wakeup-keys.js';
 import { connect } from '../../src/sources/tcp/connect.js';
 import { listen } from '../../src/sources/tcp/listener.js';
 import {

@@ -1,6 +1,6 @@
 // Receive blocks are reused once consumed, and never when a view of them was handed out.
 import { describe, expect, it } from 'vitest';
-import { ChunkQueue, type ChunkOwner } from '../../src/sources/tcp/chunk-queue.js';
+import { ChunkQueue, type ChunkOwner } from '../../src/sources/chunk-queue.js';
 import { BLOCK_SIZE, ReceiveBlock, freshBlocks, pooledBlocks } from '../../src/sources/tcp/receive-blocks.js';
 import { EPOLLIN } from '../../src/core/constants.js';
 import { bytes, expectTableEmptyAfterEach, text } from '../helpers.js';

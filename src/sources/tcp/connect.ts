@@ -2,7 +2,7 @@ import { Socket as NodeSocket } from 'node:net';
 import { PosixError } from '../../errors.js';
 import { checkHost, checkPort } from './address.js';
 import { socketSettings, type ConnectOptions } from './options.js';
-import { toPosixError } from './system-errors.js';
+import { toPosixError } from '../system-errors.js';
 import { onreadOption } from './net-internals.js';
 import { TcpSocket, type ReadSink } from './tcp-socket.js';
 

@@ -1,14 +1,13 @@
 import { createServer, type Server, type Socket as NodeSocket } from 'node:net';
-import { EPOLLIN, EPOLLPRI, EPOLLRDBAND, EPOLLRDNORM, type ErrnoCode } from '../../core/constants.js';
+import { EPOLLIN, EPOLLRDNORM, type ErrnoCode } from '../../core/constants.js';
 import { PosixError } from '../../errors.js';
 import { Descriptor } from '../../fd/descriptor.js';
 import { checkHost, checkPort, toSocketAddress, type SocketAddress } from './address.js';
+import { errnoCodeOf, listenErrnoCode } from '../system-errors.js';
+import { DATA_READY } from '../wakeup-keys.js';
 import { checkBacklog, DEFAULT_BACKLOG, socketSettings, type ListenOptions, type SocketSettings } from './options.js';
-import { errnoCodeOf, listenErrnoCode } from './system-errors.js';
 import { TcpSocket } from './tcp-socket.js';
 
-/** sock_def_readable's key: a listener is woken like a reader when a connection is queued. */
-const DATA_READY = EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND;
 
 /** Keeps an unaccepted connection's errors from being unhandled; accept() looks at its state. */
 const ignore = (): void => {};
@@ -146,9 +145,7 @@ export class Listener extends Descriptor {
 
   /** Publishes the level; a wakeup (key != 0) always comes from a node:net callback. */
   #publish(key: number): void {
-    const level = this.pending > 0 || this.#acceptError !== null ? EPOLLIN | EPOLLRDNORM : 0;
-    if (key === 0) this.setReadiness(level, 0);
-    else this.setReadinessFromIo(level, key);
+    this.setReadiness(this.pending > 0 || this.#acceptError !== null ? EPOLLIN | EPOLLRDNORM : 0, key, key !== 0);
   }
 }
 

@@ -1,19 +1,19 @@
 import type { Socket as NodeSocket } from 'node:net';
 import {
-  EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDBAND, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRBAND, EPOLLWRNORM,
+  EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM,
   type ErrnoCode,
 } from '../../core/constants.js';
 import { PosixError } from '../../errors.js';
 import { Descriptor } from '../../fd/descriptor.js';
 import { toBytes } from '../byte-queue.js';
 import { queueReads, readBytes, readIntoBuffer, type ReadQueue } from '../read-rules.js';
-import { SHUT_RD, SHUT_RDWR, SHUT_WR } from '../socket.js';
 import { toSocketAddress, type SocketAddress } from './address.js';
-import { ChunkQueue } from './chunk-queue.js';
+import { ChunkQueue } from '../chunk-queue.js';
+import { errnoCodeOf } from '../system-errors.js';
+import { DATA_READY, SHUT_RD, SHUT_RDWR, SHUT_WR, WAKE_ALL, WRITE_SPACE } from '../wakeup-keys.js';
 import type { SocketSettings } from './options.js';
 import { withUserBufferReads, writeDirect, type ReadCallback } from './net-internals.js';
 import { probeAfterEof } from './reset-probe.js';
-import { errnoCodeOf } from './system-errors.js';
 import { blockFor, type ReceiveBlock } from './receive-blocks.js';
 import { copyToSlab } from './slab.js';
 import { corkForThisTurn, currentTurn } from './write-batch.js';
@@ -23,12 +23,6 @@ export interface ReadSink {
   deliver?: ReadCallback;
 }
 
-/** sock_def_readable's wakeup key (tcp_data_ready): every arrival of data. */
-const DATA_READY = EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND;
-/** sk_stream_write_space's wakeup key: room again in the send buffer. */
-const WRITE_SPACE = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
-/** sk_state_change (connected, FIN, reset, shutdown) wakes every waiter: the edge is the new level. */
-const WAKE_ALL = -1;
 
 /**
  * A non-blocking TCP socket over node:net, made by `connect()` or `Listener.accept()`. It has the
@@ -493,8 +487,7 @@ export class TcpSocket extends Descriptor {
    */
   #publish(key: number, fromIo = false): void {
     const level = this.#level();
-    if (fromIo) this.setReadinessFromIo(level, key === WAKE_ALL ? level : key);
-    else this.setReadiness(level, key === WAKE_ALL ? level : key);
+    this.setReadiness(level, key === WAKE_ALL ? level : key, fromIo);
   }
 }
 

@@ -1,6 +1,6 @@
 import { isIPv6 } from 'node:net';
-import { errno, type ErrnoCode } from '../../core/constants.js';
-import { PosixError } from '../../errors.js';
+import { errno, type ErrnoCode } from '../core/constants.js';
+import { PosixError } from '../errors.js';
 
 /**
  * The POSIX code of an error that node:net reported. Its system errors carry the libuv name,

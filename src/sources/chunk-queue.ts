@@ -3,7 +3,7 @@ const EMPTY = new Uint8Array(0);
 const COMPACT_AT = 64;
 
 /**
- * Who lends a chunk's memory (receive-blocks.ts): told when the chunk has been consumed, and
+ * Who lends a chunk's memory (tcp/receive-blocks.ts): told when the chunk has been consumed, and
  * marked when part of it was handed out as a view (then its memory must never be reused).
  */
 export interface ChunkOwner {

@@ -1,6 +1,7 @@
-// The TCP receive queue: chunks kept by reference, views where the bytes lie in one chunk.
+// The chunk queue (a TcpSocket's receive queue, stdin's too): chunks kept by reference, views
+// where the bytes lie in one chunk.
 import { describe, expect, it } from 'vitest';
-import { ChunkQueue } from '../../src/sources/tcp/chunk-queue.js';
+import { ChunkQueue } from '../../src/sources/chunk-queue.js';
 import { bytes, random, text } from '../helpers.js';
 
 describe('ChunkQueue', () => {
