@@ -56,7 +56,7 @@ export class StdinReader extends Descriptor {
 
   /** Use `stdin()`. */
   constructor(stream: Readable, capacity: number, table: DescriptorTable) {
-    super(table, false, 0);
+    super(table, { fd: 0 });
     this.capacity = capacity;
     this.#stream = stream;
     stream.on('data', this.#onData);
@@ -143,7 +143,8 @@ export class StdinReader extends Descriptor {
   #publish(key: number): void {
     let level = this.#pendingError !== null ? EPOLLERR : 0;
     if (this.#queue.size > 0 || this.#ended) level |= EPOLLIN | EPOLLRDNORM;
-    this.setReadiness(level, key === WAKE_ALL ? level : key, key !== 0); // wakeups come from stream callbacks
+    if (key === 0) this.setReadiness(level, 0);
+    else this.setReadinessFromIo(level, key === WAKE_ALL ? level : key); // wakeups come from stream callbacks
   }
 }
 
@@ -169,7 +170,7 @@ export class StdioWriter extends Descriptor {
 
   /** Use `stdout()` or `stderr()`. */
   constructor(stream: Writable, fd: 1 | 2, capacity: number, table: DescriptorTable) {
-    super(table, false, fd);
+    super(table, { fd });
     this.kind = fd === 1 ? 'stdout' : 'stderr';
     this.capacity = capacity;
     this.#lowWater = Math.floor(capacity / 2);
@@ -234,7 +235,8 @@ export class StdioWriter extends Descriptor {
     let level = 0;
     if (this.#error !== null) level = EPOLLERR | EPOLLOUT | EPOLLWRNORM;
     else if (this.#stream.writableLength < this.capacity) level = EPOLLOUT | EPOLLWRNORM;
-    this.setReadiness(level, key === WAKE_ALL ? level : key, key !== 0); // wakeups come from stream callbacks
+    if (key === 0) this.setReadiness(level, 0);
+    else this.setReadinessFromIo(level, key === WAKE_ALL ? level : key); // wakeups come from stream callbacks
   }
 }
 

@@ -145,7 +145,9 @@ export class Listener extends Descriptor {
 
   /** Publishes the level; a wakeup (key != 0) always comes from a node:net callback. */
   #publish(key: number): void {
-    this.setReadiness(this.pending > 0 || this.#acceptError !== null ? EPOLLIN | EPOLLRDNORM : 0, key, key !== 0);
+    const level = this.pending > 0 || this.#acceptError !== null ? EPOLLIN | EPOLLRDNORM : 0;
+    if (key === 0) this.setReadiness(level, 0);
+    else this.setReadinessFromIo(level, key);
   }
 }
 

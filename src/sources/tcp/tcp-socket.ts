@@ -487,7 +487,8 @@ export class TcpSocket extends Descriptor {
    */
   #publish(key: number, fromIo = false): void {
     const level = this.#level();
-    this.setReadiness(level, key === WAKE_ALL ? level : key, fromIo);
+    if (fromIo) this.setReadinessFromIo(level, key === WAKE_ALL ? level : key);
+    else this.setReadiness(level, key === WAKE_ALL ? level : key);
   }
 }
 
