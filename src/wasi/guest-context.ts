@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
-import { EBADF } from './errno.js';
-import { WasiErrno } from './errno.js';
+import { MAX_TIMER_DELAY } from '../api/deadline.js';
+import { EBADF, WasiErrno } from './errno.js';
 import type { GuestMemory } from './memory.js';
 import { RESPONSE, RESULT, STOP, WAKE, type GuestMessage, type SharedState } from './shared-state.js';
 
@@ -166,11 +166,12 @@ export class GuestContext {
 }
 
 /**
- * The longest single Atomics.wait: 2^31 - 1 ms, the largest delay every runtime's timers take
- * as it is. A longer wait (a u64 clock of years) is a series of these, each followed by a check
- * of the deadline, so it never ends early and never spins.
+ * The longest single Atomics.wait: the host timers' bound (MAX_TIMER_DELAY, 2^31 - 1 ms), so the
+ * guest's clocks step as the main thread's deadlines do. A longer wait (a u64 clock of years) is
+ * a series of these, each followed by a check of the deadline, so it never ends early and never
+ * spins.
  */
-export const MAX_WAIT_MS = 2 ** 31 - 1;
+export const MAX_WAIT_MS = MAX_TIMER_DELAY;
 
 /** fd_fdstat_get's record size: probing node:wasi's fds borrows this many guest bytes. */
 const FDSTAT_SIZE = 24;
