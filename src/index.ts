@@ -1,10 +1,9 @@
-// wasmux: Linux epoll/poll/select semantics on a WebAssembly core, for Node.js.
+// wasmux: Linux epoll/poll/select semantics on a WebAssembly core, for Node.js, Bun and Deno.
+// The public API is what the README's "What is in it" table documents; the core's own ABI is
+// for embedders through the WebAssembly API (docs/core-abi.md), not through this module.
 export * from './core/constants.js';
-export type { InterestEntry, ReadinessCore } from './core/readiness-core.js';
-export { WasmCore, createWasmCore, coreModule, type CoreExports } from './core/wasm-core.js';
 export { PosixError } from './errors.js';
-export { Descriptor } from './fd/descriptor.js';
-export { DescriptorTable, defaultTable, type Waiter } from './fd/table.js';
+export { DescriptorTable, defaultTable } from './fd/table.js';
 export { Epoll, type EpollItemInfo } from './api/epoll.js';
 export { Events } from './api/events.js';
 export { Poll, type PollEntryInfo } from './api/poll.js';
@@ -40,4 +39,3 @@ export {
   startSelectorsEchoServer, SELECTORS, type SelectorName, type SelectorsEchoOptions, type SelectorsEchoServer,
 } from './cli/echo-server.js';
 export { runWasi, WasiTrapError, type InputSource, type OutputTarget, type RunWasiOptions, type RunWasiResult } from './wasi/run-wasi.js';
-export { parseRunArgs, runCommand, RunUsageError, RUN_USAGE, type RunCommand, type RunCommandIo } from './cli/run.js';

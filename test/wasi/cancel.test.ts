@@ -5,7 +5,8 @@ import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { AbortError, listen, runCommand, runWasi } from '../../src/index.js';
+import { AbortError, listen, runWasi } from '../../src/index.js';
+import { runCommand } from '../../src/cli/run.js';
 import { within } from '../examples/classic-helpers.js';
 import { guestsForFile } from './as-compile.js';
 
