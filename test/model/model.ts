@@ -29,20 +29,22 @@ import {
   errno,
 } from '../../src/core/constants.js';
 
+// The ABI's derived numbers, exported so that the typed-array port (typed-core.ts) takes them
+// from here rather than writing them again.
 /** (abi: Descriptors) `0 <= fd < 2^24`. */
-const FD_LIMIT = 2 ** 24;
+export const FD_LIMIT = 2 ** 24;
 /** (abi: Nesting) `down(T) + 1 + up(E) > 4` is ELOOP. */
-const MAX_NESTS = 4;
+export const MAX_NESTS = 4;
 /** (abi: ep_ctl rule 3) the only bits EXCLUSIVE may come with. */
-const EXCLUSIVE_OK = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
+export const EXCLUSIVE_OK = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
 /** (abi: Epoll readiness) an instance's level while it has something to report. */
-const EPOLL_READY = EPOLLIN | EPOLLRDNORM;
+export const EPOLL_READY = EPOLLIN | EPOLLRDNORM;
 /** (abi: Delivery) the mask of the wakeup an instance sends to its own fd: EPOLLIN alone. */
-const EPOLL_WAKE = EPOLLIN;
+export const EPOLL_WAKE = EPOLLIN;
 /** (abi: Scans) Linux's POLLIN_SET, POLLOUT_SET, POLLEX_SET. */
-const SELECT_READ = EPOLLIN | EPOLLRDNORM | EPOLLRDBAND | EPOLLHUP | EPOLLERR;
-const SELECT_WRITE = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND | EPOLLERR;
-const SELECT_EXCEPT = EPOLLPRI;
+export const SELECT_READ = EPOLLIN | EPOLLRDNORM | EPOLLRDBAND | EPOLLHUP | EPOLLERR;
+export const SELECT_WRITE = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND | EPOLLERR;
+export const SELECT_EXCEPT = EPOLLPRI;
 
 /** A registration: the pair (instance, fd) with its interest mask. */
 interface Item {

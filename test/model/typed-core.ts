@@ -20,16 +20,8 @@ import {
   EPOLLET,
   EPOLLEXCLUSIVE,
   EPOLLHUP,
-  EPOLLIN,
   EPOLLNVAL,
   EPOLLONESHOT,
-  EPOLLOUT,
-  EPOLLPRI,
-  EPOLLRDBAND,
-  EPOLLRDNORM,
-  EPOLLWAKEUP,
-  EPOLLWRBAND,
-  EPOLLWRNORM,
   EPOLL_CTL_ADD,
   EPOLL_CTL_DEL,
   EPOLL_CTL_MOD,
@@ -37,6 +29,17 @@ import {
   LEVEL_BITS as LEVEL_BITS_,
   errno,
 } from '../../src/core/constants.js';
+// The ABI's derived numbers are the model's, written once.
+import {
+  EPOLL_READY as EPOLL_READY_,
+  EPOLL_WAKE as EPOLL_WAKE_,
+  EXCLUSIVE_OK as EXCLUSIVE_OK_,
+  FD_LIMIT,
+  MAX_NESTS as MAX_NESTS_,
+  SELECT_EXCEPT as SELECT_EXCEPT_,
+  SELECT_READ as SELECT_READ_,
+  SELECT_WRITE as SELECT_WRITE_,
+} from './model.js';
 
 // Inlined by tsc (const enums): field offsets, so hot paths see literals.
 const enum D {
@@ -67,31 +70,24 @@ const enum S {
   DEPTH = 7,
 }
 
-// Inlined by tsc (const enums, whose members may name imported literal consts): the bits and
-// operations are src/core/constants.ts's, so hot paths see literals.
+// Inlined by tsc (const enums, whose members may name imported constant consts): the bits and
+// operations are src/core/constants.ts's, the derived masks and limits the model's, so hot paths
+// see literals.
 const enum B {
-  IN = EPOLLIN,
-  PRI = EPOLLPRI,
-  OUT = EPOLLOUT,
   ERR = EPOLLERR,
   HUP = EPOLLHUP,
   NVAL = EPOLLNVAL,
-  RDNORM = EPOLLRDNORM,
-  RDBAND = EPOLLRDBAND,
-  WRNORM = EPOLLWRNORM,
-  WRBAND = EPOLLWRBAND,
   EXCLUSIVE = EPOLLEXCLUSIVE,
-  WAKEUP = EPOLLWAKEUP,
   ONESHOT = EPOLLONESHOT,
   ET = EPOLLET | 0, // int32, as the core sees it
   LEVEL_BITS = LEVEL_BITS_,
   EVENT_BITS = EVENT_BITS_ | 0,
-  EXCLUSIVE_OK = IN | OUT | ERR | HUP | WAKEUP | ET | EXCLUSIVE,
-  EPOLL_READY = IN | RDNORM,
-  EPOLL_WAKE = IN, // the upward wakeup's key: EPOLLIN alone, as Linux's ep_poll_safewake
-  SELECT_READ = IN | RDNORM | RDBAND | HUP | ERR,
-  SELECT_WRITE = OUT | WRNORM | WRBAND | ERR,
-  SELECT_EXCEPT = PRI,
+  EXCLUSIVE_OK = EXCLUSIVE_OK_ | 0,
+  EPOLL_READY = EPOLL_READY_,
+  EPOLL_WAKE = EPOLL_WAKE_, // the upward wakeup's key: EPOLLIN alone, as Linux's ep_poll_safewake
+  SELECT_READ = SELECT_READ_,
+  SELECT_WRITE = SELECT_WRITE_,
+  SELECT_EXCEPT = SELECT_EXCEPT_,
   // This port's own: a ONESHOT item's disarmed mark, and descriptor meta flags.
   DISARMED = 1 << 27,
   OPEN = 1,
@@ -102,8 +98,8 @@ const enum C {
   ADD = EPOLL_CTL_ADD,
   DEL = EPOLL_CTL_DEL,
   MOD = EPOLL_CTL_MOD,
-  MAX_NESTS = 4,
-  MAX_FD = 1 << 24,
+  MAX_NESTS = MAX_NESTS_,
+  MAX_FD = FD_LIMIT,
 }
 
 // Error paths only, so a property load is fine (an object's members can't be const enum values).
