@@ -5,34 +5,23 @@ import { PosixError } from '../errors.js';
 import { SHUT_RD, SHUT_WR } from '../sources/wakeup-keys.js';
 import type { Listener } from '../sources/tcp/listener.js';
 import type { TcpSocket } from '../sources/tcp/tcp-socket.js';
-import { EAGAIN, EBADF, EIO, EMFILE, ENOTCONN, wasiErrno } from './errno.js';
+import { EAGAIN, EBADF, EMFILE, ENOTCONN, wasiErrno } from './errno.js';
 import type { StdinSource } from './host-stdio.js';
 import {
   F_RX_DONE, F_TX_DONE, KIND_FREE, KIND_LISTENER, KIND_STREAM, RESPONSE, RESULT, S_ERROR, S_FLAGS, S_PENDING,
   S_RX_WANT, S_TX_WANT, type GuestMessage, type SharedState,
 } from './shared-state.js';
+import { StdinMirror, type GuestWaker } from './stdin-mirror.js';
 
 /** WASI sdflags. */
 const SD_RD = 1;
 const SD_WR = 2;
 
-/** The host's stdin as the guest's fd 0 sees it through a slot's RX ring. */
-interface MirroredStdin {
-  /** undefined: all the bytes were given at once (a string or a Uint8Array). */
-  stream?: NodeJS.ReadableStream;
-  /** Chunks not yet in the ring (it was full). */
-  queue: Buffer[];
-  ended?: boolean;
-  onData: (chunk: Buffer) => void;
-  onEnd: () => void;
-  onError: () => void;
-}
-
 interface SlotEntry {
   listener?: Listener;
   socket?: TcpSocket;
-  /** The host's stdin, mirrored into the slot's RX ring (see attachStdin). */
-  stdin?: MirroredStdin;
+  /** The host's stdin, mirrored into the slot's RX ring. */
+  stdin?: StdinMirror;
   /** The guest closed it: closed for real once TX is drained. */
   closing: boolean;
   /** The guest asked for SHUT_WR: sent once TX is drained. */
@@ -55,6 +44,8 @@ export class SocketHost {
   wakes = 0;
   /** Something a guest may be waiting for changed since the last wake. */
   #changed = false;
+  /** How the stdin mirror reports news for the guest and wakes it. */
+  readonly #waker: GuestWaker = { changed: () => { this.#changed = true; }, wake: () => this.#wake() };
   /** Where the guest's stdin comes from (see host-stdio.ts). */
   readonly #stdin: StdinSource | undefined;
   #stdinClosed = false;
@@ -117,7 +108,7 @@ export class SocketHost {
         break;
       case 'rx':
         if (entry?.socket) this.#fillRx(message.slot, entry.socket);
-        else if (entry?.stdin) this.#fillStdin(message.slot, entry.stdin);
+        else entry?.stdin?.fill();
         break;
       case 'stdin':
         this.#respond(this.#attachStdin());
@@ -204,7 +195,7 @@ export class SocketHost {
     const entry = this.#slots[slot];
     if (!entry) return;
     if (entry.stdin) {
-      this.#detachStdin(entry.stdin);
+      entry.stdin.detach();
       this.#stdinClosed = true;
       this.#free(slot);
       return;
@@ -334,10 +325,8 @@ export class SocketHost {
   }
 
   /**
-   * Starts mirroring the guest's stdin into a free slot's RX ring, the first time the guest reads
-   * or polls fd 0: poll_oneoff then sees fd 0 readable only when there is data or EOF, and reads
-   * never block a thread of the host. A stream is read with flow control (paused while the ring
-   * is full); bytes given at once are queued whole, followed by EOF.
+   * Starts mirroring the guest's stdin into its slot's RX ring (stdin-mirror.ts), the first time
+   * the guest reads or polls fd 0. Returns the slot, or -EBADF.
    */
   #attachStdin(): number {
     const source = this.#stdin;
@@ -348,81 +337,9 @@ export class SocketHost {
     const entry = this.#slots[slot];
     if (entry !== undefined) return entry.stdin ? slot : -EBADF;
     if (this.#stdinClosed) return -EBADF;
-    const mirror: MirroredStdin = { queue: [], onData: () => {}, onEnd: () => {}, onError: () => {} };
-    mirror.onData = (chunk: Buffer | string) => {
-      mirror.queue.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
-      this.#fillStdin(slot, mirror);
-      this.#wake();
-    };
-    mirror.onEnd = () => {
-      mirror.ended = true;
-      this.#fillStdin(slot, mirror);
-      this.#wake();
-    };
-    mirror.onError = () => {
-      Atomics.compareExchange(this.#state.i32, this.#state.word(slot, S_ERROR), 0, EIO);
-      Atomics.or(this.#state.i32, this.#state.word(slot, S_FLAGS), F_RX_DONE);
-      this.#changed = true;
-      this.#wake();
-    };
-    this.#slots[slot] = { stdin: mirror, closing: false, shutWrPending: false };
     this.#state.resetSlot(slot, KIND_STREAM);
-    if (source.bytes !== undefined) {
-      if (source.bytes.length > 0) mirror.queue.push(source.bytes);
-      mirror.ended = true;
-      this.#fillStdin(slot, mirror);
-    } else {
-      const stream = source.open!();
-      mirror.stream = stream;
-      stream.on('data', mirror.onData);
-      stream.on('end', mirror.onEnd);
-      stream.on('error', mirror.onError);
-      stream.resume();
-    }
+    this.#slots[slot] = { stdin: new StdinMirror(this.#state, slot, source, this.#waker), closing: false, shutWrPending: false };
     return slot;
-  }
-
-  /** Stops mirroring: the stream is left to the rest of the program, paused (or destroyed if we made it). */
-  #detachStdin(mirror: MirroredStdin): void {
-    const stream = mirror.stream;
-    if (stream === undefined) return;
-    mirror.stream = undefined;
-    stream.removeListener('data', mirror.onData).removeListener('end', mirror.onEnd).removeListener('error', mirror.onError);
-    stream.pause();
-    if (this.#stdin?.own) (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
-  }
-
-  /** Moves queued stdin chunks into the slot's RX ring; pauses stdin while the ring is full. */
-  #fillStdin(slot: number, mirror: MirroredStdin): void {
-    const state = this.#state;
-    while (mirror.queue.length > 0) {
-      const views = state.freeViews(slot, false);
-      if (views.length === 0) {
-        state.store(slot, S_RX_WANT, 1); // the guest sends 'rx' once it has made room
-        if (state.used(slot, false) === state.ringBytes) {
-          mirror.stream?.pause();
-          return;
-        }
-        Atomics.store(state.i32, state.word(slot, S_RX_WANT), 0);
-        continue;
-      }
-      for (const view of views) {
-        const head = mirror.queue[0];
-        if (head === undefined) break;
-        const n = Math.min(view.length, head.length);
-        view.set(head.subarray(0, n));
-        state.commit(slot, false, n);
-        this.#changed = true;
-        if (n === head.length) mirror.queue.shift();
-        else mirror.queue[0] = head.subarray(n);
-      }
-    }
-    if (mirror.ended) {
-      Atomics.or(state.i32, state.word(slot, S_FLAGS), F_RX_DONE);
-      this.#changed = true;
-    } else {
-      mirror.stream?.resume();
-    }
   }
 
   /** Closes everything (the guest has exited). */
@@ -431,7 +348,7 @@ export class SocketHost {
     this.#stopped = true;
     for (const entry of this.#slots) {
       // Leave stdin to the rest of the program, paused, so that it does not keep Node running.
-      if (entry?.stdin) this.#detachStdin(entry.stdin);
+      entry?.stdin?.detach();
       entry?.listener?.close();
       entry?.socket?.close();
     }
