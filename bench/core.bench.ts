@@ -5,25 +5,17 @@
 //
 // Run: npm run bench   (or, after npm run build: node dist/bench/core.bench.js [--quick])
 // --quick: short time budgets and no model at N = 1e5, for a smoke run; bench/RESULTS.md is not written.
-import { execSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { Bench, type Task } from 'tinybench';
+import os from 'node:os';
 import type { ReadinessCore } from '../src/core/readiness-core.js';
-import { createTypedCore } from '../test/model/typed-core.js';
 import { createWasmCore, type CoreExports, type WasmCore } from '../src/core/wasm-core.js';
 import { createModelCore } from '../test/model/model.js';
+import { createTypedCore } from '../test/model/typed-core.js';
 import { runApiBench } from './api.bench.js';
-import { replaceSection } from './report.js';
+import {
+  ITERATIONS, TIME, WARMUP, batched, commandLine, gc, machineLine, num, pass, quick, row, run, sink, table, timestamp,
+  writeSection, type Row,
+} from './report.js';
 
-const quick = process.argv.includes('--quick');
-/** Time budget per task and its warmup, in ms; minimum iterations (batches) per task. */
-const TIME = quick ? 100 : 1500;
-const WARMUP = quick ? 20 : 200;
-const ITERATIONS = quick ? 8 : 32;
 const SIZES = [10, 1e3, 1e5, 1e6];
 /** The model's ctl ADD scans the interest list (Array.find), so building N registrations is O(N²). */
 const MODEL_MAX_N = quick ? 1e3 : 1e5;
@@ -34,102 +26,12 @@ const ADD = 1;
 const DEL = 2;
 const EPFD = 0;
 
-/** Defeats dead-code elimination of the measured loops; printed at the end. */
-let sink = 0;
-
-const gc: () => void = (() => {
-  setFlagsFromString('--expose-gc');
-  const fn = runInNewContext('gc') as (() => void) | undefined;
-  return typeof fn === 'function' ? fn : () => {};
-})();
-
 function log(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
-// ---------------------------------------------------------------- measurement
-
-interface Row {
-  /** Group key shown in the first column (N, or a label). */
-  key: string;
-  impl: string;
-  meanNs: number;
-  p50Ns: number;
-  rme: number;
-  /** Events (or entries) handled per operation, for the per-event column. */
-  perOp: number;
-  note?: string;
-}
-
-/**
- * A tinybench task running `inner` operations per sample, timed as one batch, so that sub-100 ns
- * operations are not drowned by the timer: each sample is the mean of its batch.
- */
-function batched(inner: number, body: (n: number) => number): () => { overriddenDuration: number; overriddenIterationCost: number } {
-  return () => {
-    const t0 = performance.now();
-    sink = (sink + body(inner)) | 0;
-    const dt = performance.now() - t0;
-    return { overriddenDuration: dt / inner, overriddenIterationCost: dt };
-  };
-}
-
-async function run(name: string, tasks: Array<[string, () => unknown]>, iterations = ITERATIONS): Promise<Map<string, Task>> {
-  const bench = new Bench({ name, time: TIME, warmupTime: WARMUP, iterations, warmupIterations: 4, throws: true });
-  for (const [taskName, fn] of tasks) bench.add(taskName, fn);
-  await bench.run();
-  const out = new Map<string, Task>();
-  for (const task of bench.tasks) out.set(task.name, task);
-  return out;
-}
-
-function row(key: string, impl: string, task: Task, perOp: number, note?: string): Row {
-  const result = task.result;
-  if (result.state !== 'completed') throw new Error(`${task.name}: ${result.state}`);
-  return {
-    key,
-    impl,
-    meanNs: result.latency.mean * 1e6,
-    p50Ns: result.latency.p50 * 1e6,
-    rme: result.latency.rme,
-    perOp,
-    note,
-  };
-}
-
-// ---------------------------------------------------------------- formatting
-
-function num(n: number, digits = 1): string {
-  if (!Number.isFinite(n)) return '–';
-  if (Math.abs(n) >= 1e5) return Math.round(n).toLocaleString('en-US');
-  return n.toFixed(digits);
-}
-
 function sizeLabel(n: number): string {
   return n >= 1e3 ? `1e${Math.round(Math.log10(n))}` : String(n);
-}
-
-/**
- * One table: every row with ops/s, mean and median ns per op, ns per event (or entry), and its
- * time relative to the wasm row of the same key ("wasm speedup" = t_impl / t_wasm). Derived
- * columns use the median: on a shared machine a preempted batch inflates the mean (see the header).
- */
-function table(title: string, rows: Row[], keyName: string, perName: string, notes: string[] = []): string {
-  const lines = [
-    `### ${title}`,
-    '',
-    `| ${keyName} | impl | ops/s | mean ns/op | p50 ns/op | ±rme | p50 ${perName} | wasm speedup (p50 t/t_wasm) |`,
-    '|---|---|---:|---:|---:|---:|---:|---:|',
-  ];
-  for (const r of rows) {
-    const wasm = rows.find((x) => x.key === r.key && x.impl === 'wasm');
-    const ratio = wasm ? `${(r.p50Ns / wasm.p50Ns).toFixed(2)}×` : '';
-    lines.push(
-      `| ${r.key} | ${r.impl}${r.note ? ` (${r.note})` : ''} | ${num(1e9 / r.meanNs, 0)} | ${num(r.meanNs)} | ${num(r.p50Ns)} | ${r.rme.toFixed(1)}% | ${num(r.p50Ns / r.perOp, 2)} | ${ratio} |`,
-    );
-  }
-  if (notes.length > 0) lines.push('', ...notes);
-  return lines.join('\n') + '\n';
 }
 
 // ---------------------------------------------------------------- fixtures
@@ -455,88 +357,57 @@ async function benchBreakdown(): Promise<Row[]> {
     core.open(2000); // a source nobody watches
   }
   const x = wasm.exports;
-  const tasks = await run('breakdown', [
-    ['wasm call', batched(1000, (n) => {
+  // [op, impl, loop]: each loop is written out so that V8 inlines its one call (see batched).
+  const cases: Array<[string, string, (n: number) => number]> = [
+    ['exports.scratch_ptr()', 'wasm', (n) => {
       let s = 0;
       for (let k = 0; k < n; k++) s += x.scratch_ptr();
       return s;
-    })],
-    ['wasm set unwatched', batched(1000, (n) => {
+    }],
+    ['fd_set, no watcher', 'wasm', (n) => {
       let s = 0;
       for (let k = 0; k < n; k++) s += x.fd_set(2000, IN, IN);
       return s;
-    })],
-    ['typed set unwatched', batched(1000, (n) => {
+    }],
+    ['fd_set, no watcher', 'typed', (n) => {
       let s = 0;
       for (let k = 0; k < n; k++) s += typed.set(2000, IN, IN);
       return s;
-    })],
-    ['wasm set watched', batched(1000, (n) => {
+    }],
+    ['fd_set, 1 ET watcher: queue (stays queued)', 'wasm', (n) => {
       let s = 0;
       for (let k = 0; k < n; k++) s += x.fd_set(500, IN, IN);
       return s;
-    })],
-    ['typed set watched', batched(1000, (n) => {
+    }],
+    ['fd_set, 1 ET watcher: queue (stays queued)', 'typed', (n) => {
       let s = 0;
       for (let k = 0; k < n; k++) s += typed.set(500, IN, IN);
       return s;
-    })],
-    ['wasm wait empty', batched(1000, (n) => {
+    }],
+    ['ep_wait, empty ready list', 'wasm', (n) => {
       let s = 0;
       x.ep_wait(EPFD, 64);
       for (let k = 0; k < n; k++) s += x.ep_wait(EPFD, 64);
       return s;
-    })],
-    ['typed wait empty', batched(1000, (n) => {
+    }],
+    ['ep_wait, empty ready list', 'typed', (n) => {
       let s = 0;
       typed.wait(EPFD, 64);
       for (let k = 0; k < n; k++) s += typed.wait(EPFD, 64);
       return s;
-    })],
-  ]);
-  const labels: Array<[string, string, string]> = [
-    ['wasm call', 'exports.scratch_ptr()', 'wasm'],
-    ['wasm set unwatched', 'fd_set, no watcher', 'wasm'],
-    ['typed set unwatched', 'fd_set, no watcher', 'typed'],
-    ['wasm set watched', 'fd_set, 1 ET watcher: queue (stays queued)', 'wasm'],
-    ['typed set watched', 'fd_set, 1 ET watcher: queue (stays queued)', 'typed'],
-    ['wasm wait empty', 'ep_wait, empty ready list', 'wasm'],
-    ['typed wait empty', 'ep_wait, empty ready list', 'typed'],
+    }],
   ];
-  return labels.map(([name, key, impl]) => row(key, impl, tasks.get(name)!, 1));
+  const tasks = await run('breakdown', cases.map(([op, impl, loop]) => [`${impl} ${op}`, batched(1000, loop)]));
+  return cases.map(([op, impl]) => row(op, impl, tasks.get(`${impl} ${op}`)!, 1));
 }
 
 // ---------------------------------------------------------------- report
 
-function machine(): { date: string; node: string; nproc: string; cpu: string; command: string } {
-  let nproc = String(availableParallelism());
-  try {
-    nproc = execSync('nproc', { encoding: 'utf8' }).trim();
-  } catch {
-    // keep availableParallelism()
-  }
-  let cpu = 'unknown';
-  try {
-    cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpu;
-  } catch {
-    // not Linux
-  }
-  const args = process.argv.slice(2).join(' ');
-  const command = process.env.npm_lifecycle_event === 'bench'
-    ? `npm run bench${args ? ` -- ${args}` : ''}`
-    : `node dist/bench/core.bench.js${args ? ` ${args}` : ''}`;
-  return { date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), node: process.version, nproc, cpu, command };
-}
-
-function pass(ok: boolean): string {
-  return ok ? '**pass**' : '**FAIL**';
-}
-
 async function main(): Promise<void> {
   const started = performance.now();
-  const load = loadavg()[0]!;
-  const info = machine();
-  log(`core bench${quick ? ' (quick)' : ''}: ${info.node}, nproc ${info.nproc}, ${info.cpu}`);
+  const startedAt = timestamp();
+  const load = os.loadavg()[0]!;
+  log(`core bench${quick ? ' (quick)' : ''}: ${machineLine().slice(2)}`);
 
   log('a. ctl ADD+DEL');
   const ctlRows = await benchCtl();
@@ -570,9 +441,10 @@ async function main(): Promise<void> {
 
   // ---- tables
   const sections: string[] = [];
-  sections.push(table('a. epoll_ctl ADD + DEL of one fd (1000 other fds registered)', ctlRows, 'N', 'ns/ctl call', [
+  const vsWasm = { baseline: 'wasm' };
+  sections.push(table('a. epoll_ctl ADD + DEL of one fd (1000 other fds registered)', ctlRows, { ...vsWasm, key: 'N', per: 'ns/ctl call', notes: [
     'One op = one ADD and one DEL (2 calls).',
-  ]));
+  ] }));
 
   const at = (impl: string, n: number): Row | undefined => epollRows.find((r) => r.impl === impl && r.key === sizeLabel(n));
   const flatness = ['wasm', 'typed', 'model'].map((impl) => {
@@ -581,24 +453,23 @@ async function main(): Promise<void> {
     if (!lo || !hi) return `${impl}: –`;
     return `${impl}: t(${hi.key})/t(10) = ${(hi.p50Ns / lo.p50Ns).toFixed(2)} (p50), ${(hi.meanNs / lo.meanNs).toFixed(2)} (mean)`;
   });
-  sections.push(table('b. wakeup + wait, 1 ready among N (ET; set(fd, IN, IN), wait(epfd, 64), read the event)', epollRows, 'N', 'ns/event', [
+  sections.push(table('b. wakeup + wait, 1 ready among N (ET; set(fd, IN, IN), wait(epfd, 64), read the event)', epollRows, { ...vsWasm, key: 'N', per: 'ns/event', notes: [
     `Flatness: ${flatness.join('; ')}.`,
     'The woken fd is the same every iteration (its records stay in cache); the wasm host reserved its scratch once (64 events) and reads events through a cached Int32Array view.',
     ...skips.map((s) => `Note: ${s}.`),
-  ]));
+  ] }));
 
-  sections.push(table('c1. poll: scan of N pollfd entries, 1 ready', pollRows, 'N', 'ns/entry', [
+  sections.push(table('c1. poll: scan of N pollfd entries, 1 ready', pollRows, { ...vsWasm, key: 'N', per: 'ns/entry', notes: [
     'wasm: the pollfd records are written into scratch once and `exports.scan_poll(n)` is called in the loop, as a host with a persistent pollfd array does. wasm-wrapper: `WasmCore.scanPoll`, which packs fds/events into scratch and unpacks revents on every call.',
-  ]));
-  sections.push(table('c2. select: scan of N fds in the read set, 1 ready', selectRows, 'N', 'ns/entry', [
+  ] }));
+  sections.push(table('c2. select: scan of N fds in the read set, 1 ready', selectRows, { ...vsWasm, key: 'N', per: 'ns/entry', notes: [
     'wasm: the fd set is copied into scratch on every call (scan_select overwrites it with the result, as select(2) does), then `exports.scan_select(N, 0, 0)`.',
-  ]));
-  sections.push(table('d. wait of 1000 LT-ready fds (maxevents 1024; every event read)', ltRows, 'ready fds', 'ns/event'));
-  sections.push(table('f. where the time goes (1000 fds registered)', breakdownRows, 'op', 'ns/op', [
+  ] }));
+  sections.push(table('d. wait of 1000 LT-ready fds (maxevents 1024; every event read)', ltRows, { ...vsWasm, key: 'ready fds', per: 'ns/event' }));
+  sections.push(table('f. where the time goes (1000 fds registered)', breakdownRows, { ...vsWasm, key: 'op', per: 'ns/op', notes: [
     '`exports.scratch_ptr()` is an empty call: the JS→wasm boundary cost alone.',
-  ]));
+  ] }));
   sections.push(apiSections.replace(/^### /gm, '### g. Epoll API: '));
-  sections.push('`poll()` allocates a promise and an array of [fd, events] pairs per call; `pollInto(events)` fills a reused `Events` buffer synchronously (no promise); `wait(events, 0)` is the awaitable form of the same. Means of tinybench samples; ratios from this run.\n');
 
   // e. memory
   let memoryOk = false;
@@ -673,12 +544,12 @@ async function main(): Promise<void> {
 
   const elapsed = (performance.now() - started) / 1000;
   const header = [
-    `## ${info.date}${quick ? ' (quick)' : ''}`,
+    `## ${startedAt}${quick ? ' (quick)' : ''}`,
     '',
-    `- node ${info.node}, nproc ${info.nproc}, CPU: ${info.cpu}`,
-    `- command: \`${info.command}\` (tinybench ${TIME} ms per task, ${WARMUP} ms warmup; samples are means of batches; wall time ${elapsed.toFixed(0)} s)`,
-    '- "wasm speedup" = median time of the row / median time of the wasm row of the same N: above 1 means wasm is faster.',
-    `- Each sample is the mean of a batch of calls; ratios, per-event figures and pass/fail use the median (p50) of the samples, because on this shared machine (load average ${load.toFixed(2)} at the start, ${info.nproc} cores) a batch that loses the CPU inflates the mean; means are shown for reference.`,
+    machineLine(),
+    `- command: \`${commandLine('bench')}\` (tinybench ${TIME} ms per task, ${WARMUP} ms warmup; samples are means of batches; wall time ${elapsed.toFixed(0)} s)`,
+    '- "p50 time vs wasm" = median time of the row / median time of the wasm row of the same N: above 1 means wasm is faster.',
+    `- Each sample is the mean of a batch of calls; ratios, per-event figures and pass/fail use the median (p50) of the samples, because on this shared machine (load average ${load.toFixed(2)} at the start, ${os.availableParallelism()} cores) a batch that loses the CPU inflates the mean; means are shown for reference.`,
     '',
   ].join('\n');
   const report = `${header}\n${sections.join('\n')}`;
@@ -689,9 +560,7 @@ async function main(): Promise<void> {
     log('quick run: bench/RESULTS.md not written');
     return;
   }
-  const resultsPath = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
-  replaceSection(resultsPath, 'core', `## Core: ${report.replace(/^## /, '')}`);
-  log(`wrote ${resultsPath}`);
+  writeSection('core', `## Core: ${report.replace(/^## /, '')}`);
 }
 
 await main();

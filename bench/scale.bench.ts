@@ -4,20 +4,15 @@
 // Run: npm run bench:scale [-- --connections 10000]   (writes its section of bench/RESULTS.md)
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { join } from 'node:path';
 import { serveEcho } from '../examples/epoll-echo-server.js';
 import { WasmCore } from '../src/core/wasm-core.js';
 import { defaultTable, listen } from '../src/index.js';
-import { replaceSection } from './report.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { commandLine, gc, root, timestamp, writeSection } from './report.js';
 
 const at = process.argv.indexOf('--connections');
 const N = at > 0 ? Number(process.argv[at + 1]) : 10_000;
-const clients = fileURLToPath(new URL('../../test/load/scale-clients.mjs', import.meta.url));
+const clients = join(root, 'test/load/scale-clients.mjs');
 
 function linearMemory(): number {
   const core = defaultTable.core;
@@ -54,7 +49,7 @@ const per = (a: number, b: number): string => ((b - a) / N).toFixed(0);
 const section = [
   '## Scale: memory per connection',
   '',
-  `- ${new Date().toISOString().slice(0, 19)}Z, node ${process.version}; command: \`npm run bench:scale\``,
+  `- ${timestamp()}, node ${process.version}; command: \`${commandLine('bench:scale')}\``,
   `- ${N.toLocaleString('en-US')} concurrent loopback connections, each echoed one message through one edge-triggered \`Epoll\` (examples/epoll-echo-server.ts), clients in a child process; connect + echo of all took ${(elapsed / 1000).toFixed(1)} s`,
   '- Measured in the server process after two full GCs, with every connection open, minus the same measure before the clients started.',
   '',
@@ -66,7 +61,7 @@ const section = [
   '',
 ].join('\n');
 console.log(section);
-replaceSection(fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url)), 'scale', section);
+writeSection('scale', section);
 
 function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB`;

@@ -22,14 +22,13 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { replaceSection } from '../report.js';
+import { writeSection } from '../report.js';
 import {
   cpuPerMessage, fmtInt, fmtPct, fmtSize, fmtUs, hasTaskset, killChildrenOnExit, pick, pinned, readyPort, root,
   runLoad, stopServer, track, type LoadResult,
 } from './harness.js';
 import { summarize } from './profile.js';
 
-const resultsPath = join(root, 'bench/RESULTS.md');
 
 const { values } = parseArgs({
   options: {
@@ -303,8 +302,7 @@ async function benchmark(): Promise<void> {
   }
   if (write) {
     const section = baselineServer ? 'echo-baseline' : 'echo';
-    replaceSection(resultsPath, section, doc);
-    console.error(`bench:echo: wrote the "${section}" section of ${resultsPath}`);
+    writeSection(section, doc);
   } else {
     console.error('bench:echo: --quick/--no-write: bench/RESULTS.md not written');
   }
@@ -352,8 +350,7 @@ async function profile(): Promise<void> {
   const doc = parts.join('\n');
   console.log(`\n${doc}`);
   if (write) {
-    replaceSection(resultsPath, 'echo-profile', doc);
-    console.error(`bench:echo: wrote the "echo-profile" section of ${resultsPath}`);
+    writeSection('echo-profile', doc);
   }
 }
 

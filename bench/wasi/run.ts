@@ -21,9 +21,8 @@ import {
   cpuPerMessage, fmtInt, fmtPct, fmtSize, fmtUs, hasTaskset, killChildrenOnExit, pick, pinned, readyPort, root,
   runLoad, stopServer, track, type LoadResult,
 } from '../echo/harness.js';
-import { replaceSection } from '../report.js';
+import { writeSection } from '../report.js';
 
-const resultsPath = join(root, 'bench/RESULTS.md');
 const TARGET = 0.5;
 
 const { values } = parseArgs({
@@ -233,8 +232,7 @@ if (failures.length > 0) {
   process.exit(1);
 }
 if (write) {
-  replaceSection(resultsPath, 'wasi', doc);
-  console.error(`bench:wasi: wrote the "wasi" section of ${resultsPath}`);
+  writeSection('wasi', doc);
 } else {
   console.error('bench:wasi: --quick/--no-write: bench/RESULTS.md not written');
 }
