@@ -72,7 +72,7 @@ export class ByteQueue {
   }
 
   /** Removes and returns up to `n` bytes (an empty array when empty). */
-  read(n: number): Uint8Array {
+  take(n: number): Uint8Array {
     const out = new Uint8Array(Math.max(0, Math.min(n, this.#size)));
     this.#copy(out, true);
     return out;

@@ -3,8 +3,8 @@ import { PosixError } from '../errors.js';
 import { Descriptor } from '../fd/descriptor.js';
 import { defaultTable, type DescriptorTable } from '../fd/table.js';
 import { ByteQueue, toBytes } from './byte-queue.js';
-import { readBytes, readIntoBuffer, type ReadQueue } from './read-rules.js';
-import { PIPE_READ_KEY as READ_KEY, PIPE_WRITE_KEY as WRITE_KEY } from './wakeup-keys.js';
+import { ByteReader, queueReads, type ReadQueue } from './read-rules.js';
+import { PIPE_READ_KEY as READ_KEY, PIPE_WRITE_KEY as WRITE_KEY, WAKE_ALL } from './wakeup-keys.js';
 
 /** POSIX PIPE_BUF (Linux: 4096): writes of at most this many bytes are atomic. */
 export const PIPE_BUF = 4096;
@@ -24,7 +24,7 @@ class PipeBuffer {
   readonly queue: ByteQueue;
   readerOpen = true;
   writerOpen = true;
-  /** Set by each end: recomputes and publishes its level, with a wakeup key (-1: the level). */
+  /** Set by each end: recomputes and publishes its level, with a wakeup key (WAKE_ALL: the level). */
   publishReader: (key: number) => void = () => {};
   publishWriter: (key: number) => void = () => {};
 
@@ -45,13 +45,9 @@ class PipeBuffer {
   writerLevel(): number {
     let level = 0;
     // Linux is writable while a page slot is free; in bytes: room for one atomic PIPE_BUF write.
-    if (this.writable()) level |= EPOLLOUT | EPOLLWRNORM;
+    if (this.queue.free >= PIPE_BUF) level |= EPOLLOUT | EPOLLWRNORM;
     if (!this.readerOpen) level |= EPOLLERR;
     return level;
-  }
-
-  writable(): boolean {
-    return this.queue.free >= PIPE_BUF;
   }
 }
 
@@ -60,41 +56,21 @@ class PipeBuffer {
  * empty array at EOF (empty and the writer closed). Level: IN|RDNORM while bytes are buffered,
  * HUP once the writer is closed. Writing to it is EBADF, as on Linux (the fd is O_RDONLY).
  */
-export class PipeReader extends Descriptor {
+export class PipeReader extends ByteReader {
   readonly kind = 'pipe-reader';
   readonly #pipe: PipeBuffer;
   /** The pipe's buffer under the shared read rules (read-rules.ts): EOF once the writer is closed. */
-  readonly #reads: ReadQueue = {
-    size: () => this.#pipe.queue.size,
-    drained: () => !this.#pipe.writerOpen,
-    take: (n) => {
-      const out = new Uint8Array(Math.min(n, this.#pipe.queue.size));
-      this.#consume(out);
-      return out;
-    },
-    readInto: (buf) => this.#consume(buf),
-  };
+  protected readonly reads: ReadQueue;
 
   /** Use `pipe()`. */
   constructor(buffer: PipeBuffer, table: DescriptorTable) {
     super(table);
     this.#pipe = buffer;
+    this.reads = queueReads(buffer.queue, () => !buffer.writerOpen, (n) => this.#afterRead(n));
     buffer.publishReader = (key) => {
       const level = buffer.readerLevel();
-      this.setReadiness(level, key < 0 ? level : key);
+      this.setReadiness(level, key === WAKE_ALL ? level : key);
     };
-  }
-
-  /** Reads up to n bytes: null if it would block, an empty array at EOF. */
-  override read(n: number): Uint8Array | null {
-    this.openFd('read');
-    return readBytes(this.#reads, n, 'read');
-  }
-
-  /** Reads into buf: the number of bytes read, 0 at EOF, null if it would block. */
-  readInto(buf: Uint8Array): number | null {
-    this.openFd('read');
-    return readIntoBuffer(this.#reads, buf, 'read');
   }
 
   /** EBADF: the read end is not open for writing. */
@@ -107,18 +83,17 @@ export class PipeReader extends Descriptor {
     const pipe = this.#pipe;
     pipe.readerOpen = false;
     // pipe_release wakes the other end with no key: every waiter of the writer sees its ERR.
-    if (pipe.writerOpen) pipe.publishWriter(-1);
+    if (pipe.writerOpen) pipe.publishWriter(WAKE_ALL);
   }
 
-  #consume(buf: Uint8Array): number {
+  /** n bytes were read: updates both levels. */
+  #afterRead(n: number): void {
     const pipe = this.#pipe;
-    const wasWritable = pipe.writable();
-    const n = pipe.queue.readInto(buf);
     pipe.publishReader(0);
     // pipe_read wakes writers only if the pipe was full when it started: freeing room in a pipe
     // that was already writable is not an edge (unlike a socket).
+    const wasWritable = pipe.queue.free - n >= PIPE_BUF;
     if (pipe.writerOpen) pipe.publishWriter(wasWritable ? 0 : WRITE_KEY);
-    return n;
   }
 }
 
@@ -139,7 +114,7 @@ export class PipeWriter extends Descriptor {
     this.#pipe = buffer;
     buffer.publishWriter = (key) => {
       const level = buffer.writerLevel();
-      this.setReadiness(level, key < 0 ? level : key);
+      this.setReadiness(level, key === WAKE_ALL ? level : key);
     };
   }
 
@@ -172,7 +147,7 @@ export class PipeWriter extends Descriptor {
     const pipe = this.#pipe;
     pipe.writerOpen = false;
     // pipe_release wakes the reader with no key: it sees HUP (and reads the rest, then EOF).
-    if (pipe.readerOpen) pipe.publishReader(-1);
+    if (pipe.readerOpen) pipe.publishReader(WAKE_ALL);
   }
 }
 

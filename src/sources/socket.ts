@@ -2,11 +2,10 @@ import {
   EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRBAND, EPOLLWRNORM,
 } from '../core/constants.js';
 import { PosixError } from '../errors.js';
-import { Descriptor } from '../fd/descriptor.js';
 import { defaultTable, type DescriptorTable } from '../fd/table.js';
 import { ByteQueue, toBytes } from './byte-queue.js';
-import { readBytes, readIntoBuffer, type ReadQueue } from './read-rules.js';
-import { DATA_READY, SHUT_RD, SHUT_RDWR, SHUT_WR, WAKE_ALL, WRITE_SPACE } from './wakeup-keys.js';
+import { queueReads, StreamSocket, type ReadQueue } from './read-rules.js';
+import { DATA_READY, WAKE_ALL, WRITE_SPACE } from './wakeup-keys.js';
 
 /**
  * Bytes each direction buffers by default. Linux sizes AF_UNIX buffers by SO_SNDBUF (about
@@ -48,7 +47,7 @@ export interface SocketpairOptions {
  * Wakeups (edges): every arrival of data, every read by the peer that frees room (while we are
  * writable), and every shutdown or close (with the whole new level, as the kernel wakes everyone).
  */
-export class Socket extends Descriptor {
+export class Socket extends StreamSocket {
   readonly kind = 'socket';
   /** Bytes each direction buffers. */
   readonly capacity: number;
@@ -64,16 +63,7 @@ export class Socket extends Descriptor {
   /** A send to the closed peer failed with EPIPE: ERR from then on. */
   #brokenPipe = false;
   /** The receive buffer under the shared read rules (read-rules.ts). */
-  readonly #reads: ReadQueue = {
-    size: () => this.#rx.size,
-    drained: () => this.#drained(),
-    take: (n) => {
-      const out = new Uint8Array(Math.min(n, this.#rx.size));
-      this.#consume(out);
-      return out;
-    },
-    readInto: (buf) => this.#consume(buf),
-  };
+  protected readonly reads: ReadQueue;
 
   /** Use `socketpair()`: a Socket is always one end of a connected pair. */
   private constructor(capacity: number, table: DescriptorTable) {
@@ -81,6 +71,7 @@ export class Socket extends Descriptor {
     this.capacity = capacity;
     this.#rx = new ByteQueue(capacity);
     this.#tx = this.#rx; // replaced by the peer's buffer in pair()
+    this.reads = queueReads(this.#rx, () => this.#drained(), () => this.#afterRead());
   }
 
   /** Makes a connected pair; exposed as `socketpair()`. */
@@ -105,18 +96,6 @@ export class Socket extends Descriptor {
     a.#publish(0);
     b.#publish(0);
     return [a, b];
-  }
-
-  /** Reads up to n bytes: null if none are buffered (would block), an empty array at EOF. */
-  recv(n: number): Uint8Array | null {
-    this.openFd('recv');
-    return readBytes(this.#reads, n, 'recv');
-  }
-
-  /** Reads into buf: the number of bytes read, 0 at EOF, null if it would block. */
-  recvInto(buf: Uint8Array): number | null {
-    this.openFd('recv');
-    return readIntoBuffer(this.#reads, buf, 'recv');
   }
 
   /**
@@ -145,12 +124,7 @@ export class Socket extends Descriptor {
     return n;
   }
 
-  /** Shuts down reception (SHUT_RD), sending (SHUT_WR) or both (SHUT_RDWR); EINVAL for another how. */
-  shutdown(how: number): void {
-    this.openFd('shutdown');
-    if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) {
-      throw new PosixError('EINVAL', `shutdown how must be SHUT_RD, SHUT_WR or SHUT_RDWR, got ${String(how)}`);
-    }
+  protected override shutdownChecked(how: number): void {
     // unix_shutdown: set our bits, then mirror them on the peer (our RCV is its SEND and vice
     // versa), and wake both ends. Data already buffered stays readable.
     const mode = how + 1;
@@ -161,16 +135,6 @@ export class Socket extends Descriptor {
       peer.#shutdown |= ((mode & RCV_SHUTDOWN) ? SEND_SHUTDOWN : 0) | ((mode & SEND_SHUTDOWN) ? RCV_SHUTDOWN : 0);
       peer.#publish(WAKE_ALL);
     }
-  }
-
-  /** Alias of recv (read(2) on a socket). */
-  override read(n: number): Uint8Array | null {
-    return this.recv(n);
-  }
-
-  /** Alias of send (write(2) on a socket). */
-  override write(data: Uint8Array | string): number {
-    return this.send(data);
   }
 
   protected override onClose(): void {
@@ -188,15 +152,13 @@ export class Socket extends Descriptor {
     }
   }
 
-  /** Moves buffered bytes into buf, then updates both levels; returns the count. */
-  #consume(buf: Uint8Array): number {
-    const n = this.#rx.readInto(buf);
+  /** Bytes were read: updates both levels. */
+  #afterRead(): void {
     this.#publish(0);
     // unix_write_space: each consumed chunk wakes the writer with OUT if it is writable (it is:
     // we just freed room in its buffer).
     const peer = this.#peer;
     if (peer) peer.#publish(WRITE_SPACE);
-    return n;
   }
 
   /**

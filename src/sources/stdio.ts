@@ -4,7 +4,7 @@ import { PosixError } from '../errors.js';
 import { Descriptor } from '../fd/descriptor.js';
 import { defaultTable, type DescriptorTable } from '../fd/table.js';
 import { toBytes } from './byte-queue.js';
-import { queueReads, readBytes, readIntoBuffer, type ReadQueue } from './read-rules.js';
+import { ByteReader, queueReads, type ReadQueue } from './read-rules.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { errnoCodeOf } from './system-errors.js';
 import { PIPE_READ_KEY as READ_KEY, PIPE_WRITE_KEY as WRITE_KEY, WAKE_ALL } from './wakeup-keys.js';
@@ -43,7 +43,7 @@ export interface StdoutOptions {
  * a terminal shows Ctrl-D; ERR while a stream error is pending (read() throws it once, after the
  * queued bytes). Each chunk is a wakeup; the end and an error wake everyone.
  */
-export class StdinReader extends Descriptor {
+export class StdinReader extends ByteReader {
   readonly kind = 'stdin';
   readonly capacity: number;
   readonly #stream: Readable;
@@ -52,7 +52,7 @@ export class StdinReader extends Descriptor {
   #pendingError: ErrnoCode | null = null;
   #paused = false;
   /** The queue under the shared read rules (read-rules.ts). */
-  readonly #reads: ReadQueue = queueReads(this.#queue, () => this.#drained(), () => this.#afterRead());
+  protected readonly reads: ReadQueue = queueReads(this.#queue, () => this.#drained(), () => this.#afterRead());
 
   /** Use `stdin()`. */
   constructor(stream: Readable, capacity: number, table: DescriptorTable) {
@@ -65,18 +65,6 @@ export class StdinReader extends Descriptor {
     if (stream.readableEnded) this.#ended = true;
     else stream.resume();
     this.#publish(0);
-  }
-
-  /** Reads up to n bytes: null if none are queued (would block), an empty array at EOF. */
-  override read(n: number): Uint8Array | null {
-    this.openFd('read');
-    return readBytes(this.#reads, n, 'read');
-  }
-
-  /** Reads into buf: the number of bytes read, 0 at EOF, null if it would block. */
-  readInto(buf: Uint8Array): number | null {
-    this.openFd('read');
-    return readIntoBuffer(this.#reads, buf, 'read');
   }
 
   /** Bytes queued and not yet read (FIONREAD). */

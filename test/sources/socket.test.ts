@@ -27,13 +27,13 @@ describe('ByteQueue', () => {
     expect([q.size, q.free]).toEqual([10, 0]);
     expect(q.push(bytes('z'))).toBe(0);
     expect(text(q.peek(3))).toBe('abc');
-    expect(text(q.read(4))).toBe('abcd');
+    expect(text(q.take(4))).toBe('abcd');
     const buf = new Uint8Array(4);
     expect(q.readInto(buf)).toBe(4);
     expect(text(buf)).toBe('efgh');
     expect(q.push(bytes('mnop'))).toBe(4);
-    expect(text(q.read(100))).toBe('ijmnop');
-    expect(q.read(5)).toEqual(new Uint8Array(0));
+    expect(text(q.take(100))).toBe('ijmnop');
+    expect(q.take(5)).toEqual(new Uint8Array(0));
     expect(q.readInto(buf)).toBe(0);
     expect(code(() => new ByteQueue(0))).toBe('EINVAL');
   });
@@ -48,9 +48,9 @@ describe('ByteQueue', () => {
       const chunk = Uint8Array.from({ length: size }, () => Math.floor(rand() * 256));
       const n = q.push(chunk);
       sent.push(...chunk.subarray(0, n));
-      got.push(...q.read(Math.floor(rand() * 40)));
+      got.push(...q.take(Math.floor(rand() * 40)));
     }
-    got.push(...q.read(q.size));
+    got.push(...q.take(q.size));
     expect(got).toEqual(sent);
   });
 });

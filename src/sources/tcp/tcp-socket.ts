@@ -4,18 +4,17 @@ import {
   type ErrnoCode,
 } from '../../core/constants.js';
 import { PosixError } from '../../errors.js';
-import { Descriptor } from '../../fd/descriptor.js';
 import { toBytes } from '../byte-queue.js';
-import { queueReads, readBytes, readIntoBuffer, type ReadQueue } from '../read-rules.js';
+import { queueReads, StreamSocket, type ReadQueue } from '../read-rules.js';
 import { toSocketAddress, type SocketAddress } from './address.js';
 import { ChunkQueue } from '../chunk-queue.js';
 import { errnoCodeOf } from '../system-errors.js';
-import { DATA_READY, SHUT_RD, SHUT_RDWR, SHUT_WR, WAKE_ALL, WRITE_SPACE } from '../wakeup-keys.js';
+import { DATA_READY, SHUT_RD, SHUT_WR, WAKE_ALL, WRITE_SPACE } from '../wakeup-keys.js';
 import type { SocketSettings } from './options.js';
 import { withUserBufferReads, writeDirect, type ReadCallback } from './net-internals.js';
 import { probeAfterEof } from './reset-probe.js';
 import { blockFor, type ReceiveBlock } from './receive-blocks.js';
-import { copyToSlab } from './slab.js';
+import { copyForSend } from './send-copy-arena.js';
 import { corkForThisTurn, currentTurn } from './write-batch.js';
 
 /** Where a socket made with `onreadOption` sends its reads once its TcpSocket exists. */
@@ -52,7 +51,7 @@ export interface ReadSink {
  * Wakeups (edges): each arrival of data; connect completing; the send buffer draining to half
  * its capacity after it was full; FIN, error, reset and shutdown (with the whole new level).
  */
-export class TcpSocket extends Descriptor {
+export class TcpSocket extends StreamSocket {
   readonly kind = 'tcp';
   /** Receive buffer size: reading pauses when this many bytes are queued. */
   readonly receiveCapacity: number;
@@ -92,7 +91,7 @@ export class TcpSocket extends Descriptor {
   #local: SocketAddress | null = null;
   #remote: SocketAddress | null = null;
   /** The receive queue under the shared read rules (read-rules.ts); recv() takes a view, without a copy, when the bytes lie in one chunk. */
-  readonly #reads: ReadQueue = queueReads(this.#rx, () => this.#drained(), () => this.#afterRead());
+  protected readonly reads: ReadQueue = queueReads(this.#rx, () => this.#drained(), () => this.#afterRead());
 
   /**
    * @internal Use `connect()` or `Listener.accept()`. Takes over `socket`, which must have been
@@ -136,18 +135,6 @@ export class TcpSocket extends Descriptor {
       socket.resume(); // accepted sockets come paused (pauseOnConnect): start reading now
     }
     this.#publish(0);
-  }
-
-  /** Reads up to n bytes: null if none are queued (would block), an empty array at EOF. */
-  recv(n: number): Uint8Array | null {
-    this.openFd('recv');
-    return readBytes(this.#reads, n, 'recv');
-  }
-
-  /** Reads into buf: the number of bytes read, 0 at EOF, null if it would block. */
-  recvInto(buf: Uint8Array): number | null {
-    this.openFd('recv');
-    return readIntoBuffer(this.#reads, buf, 'recv');
   }
 
   /**
@@ -228,7 +215,7 @@ export class TcpSocket extends Descriptor {
     }
     this.#sendTurn = turn;
     const rest = done === 0 && n === bytes.length ? bytes : bytes.subarray(done, n);
-    socket.write(copy ? copyToSlab(rest, rest.length) : rest, this.#onWritten);
+    socket.write(copy ? copyForSend(rest, rest.length) : rest, this.#onWritten);
     if (socket.writableLength >= this.sendCapacity) {
       this.#sendFull = true;
       this.#publish(0); // OUT is gone
@@ -237,15 +224,10 @@ export class TcpSocket extends Descriptor {
   }
 
   /**
-   * Shuts down reception (SHUT_RD), sending (SHUT_WR: the peer reads EOF once what was sent has
-   * arrived) or both (SHUT_RDWR). EINVAL for another how; ENOTCONN while connecting and after
-   * the connection is over.
+   * shutdown(): SHUT_WR's FIN follows what was sent, and the peer reads EOF once it has arrived.
+   * ENOTCONN while connecting and after the connection is over.
    */
-  shutdown(how: number): void {
-    this.openFd('shutdown');
-    if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) {
-      throw new PosixError('EINVAL', `shutdown how must be SHUT_RD, SHUT_WR or SHUT_RDWR, got ${String(how)}`);
-    }
+  protected override shutdownChecked(how: number): void {
     if (this.#connecting || this.#gone) throw new PosixError('ENOTCONN', 'shutdown of a socket that is not connected');
     // SHUT_RD sends nothing (as in Linux): later arrivals are still queued and readable.
     if (how !== SHUT_WR) this.#shutRd = true;
@@ -318,16 +300,6 @@ export class TcpSocket extends Descriptor {
     this.#abortiveClose = enable;
   }
 
-  /** Alias of recv (read(2) on a socket). */
-  override read(n: number): Uint8Array | null {
-    return this.recv(n);
-  }
-
-  /** Alias of send (write(2) on a socket). */
-  override write(data: Uint8Array | string): number {
-    return this.send(data);
-  }
-
   /**
    * Like Linux's tcp_close: with received bytes still unread, or after setLinger(true, 0), the
    * connection is reset (RST, and whatever we had not sent is dropped); otherwise what was sent is
@@ -355,7 +327,7 @@ export class TcpSocket extends Descriptor {
     if (this.closed || this.#gone) return;
     this.#connecting = false;
     this.#learnAddresses();
-    this.#publish(WAKE_ALL, true);
+    this.#publishFromIo(WAKE_ALL);
   };
 
   /** A read into the shared user buffer: copy it to the end of the receive blocks' tail. */
@@ -378,7 +350,7 @@ export class TcpSocket extends Descriptor {
       this.#paused = true;
       this.#socket.pause(); // TCP flow control now pushes back on the peer
     }
-    this.#publish(DATA_READY, true);
+    this.#publishFromIo(DATA_READY);
   }
 
   readonly #onEnd = (): void => {
@@ -394,7 +366,7 @@ export class TcpSocket extends Descriptor {
       }
     }
     this.#peerFin = true;
-    this.#publish(WAKE_ALL, true);
+    this.#publishFromIo(WAKE_ALL);
   };
 
   readonly #onError = (error: Error): void => {
@@ -414,7 +386,7 @@ export class TcpSocket extends Descriptor {
     if (this.closed || this.#gone) return;
     this.#connecting = false;
     this.#gone = true;
-    this.#publish(WAKE_ALL, true);
+    this.#publishFromIo(WAKE_ALL);
   };
 
   /** Node has written some of our bytes: wake a writer that found the buffer full once it has drained. */
@@ -422,7 +394,7 @@ export class TcpSocket extends Descriptor {
     if (error || !this.#sendFull || this.closed) return;
     if (this.#socket.writableLength <= this.#lowWater) {
       this.#sendFull = false;
-      this.#publish(WRITE_SPACE, true);
+      this.#publishFromIo(WRITE_SPACE);
     }
   };
 
@@ -431,7 +403,7 @@ export class TcpSocket extends Descriptor {
     this.#gone = true;
     this.#pendingError = code;
     this.#error = code;
-    this.#publish(WAKE_ALL, true);
+    this.#publishFromIo(WAKE_ALL);
   }
 
   #takeError(): ErrnoCode | null {
@@ -481,14 +453,16 @@ export class TcpSocket extends Descriptor {
     return level;
   }
 
-  /**
-   * Publishes the level, with a wakeup `key` (WAKE_ALL: the new level itself; 0: none). `fromIo`:
-   * called from a node:net callback, so waiters are rechecked once after this turn's I/O.
-   */
-  #publish(key: number, fromIo = false): void {
+  /** Publishes the level, with a wakeup `key` (WAKE_ALL: the new level itself; 0: none). */
+  #publish(key: number): void {
     const level = this.#level();
-    if (fromIo) this.setReadinessFromIo(level, key === WAKE_ALL ? level : key);
-    else this.setReadiness(level, key === WAKE_ALL ? level : key);
+    this.setReadiness(level, key === WAKE_ALL ? level : key);
+  }
+
+  /** #publish from a node:net callback: waiters are rechecked once after this turn's I/O. */
+  #publishFromIo(key: number): void {
+    const level = this.#level();
+    this.setReadinessFromIo(level, key === WAKE_ALL ? level : key);
   }
 }
 
