@@ -1,6 +1,6 @@
 import type { FileLike } from '../api/fileobj.js';
 import type { WaitOptions } from '../api/wait.js';
-import { disposeSymbol } from '../api/selectors/dispose.js';
+import { disposeSymbol } from '../api/selectors/base-selector.js';
 import { DefaultSelector, EVENT_READ, EVENT_WRITE, RuntimeError, type SelectorKey } from '../api/selectors/index.js';
 import { eventfd, type EventFd } from '../sources/eventfd.js';
 import type { ConnectOptions } from '../sources/tcp/options.js';

@@ -8,7 +8,7 @@ import {
   PollSelector, PosixError, RuntimeError, SelectSelector, SelectorKey, SelectorMap, ValueError, connect, eventfd,
   listen, pipe, socketpair, type FileLike, type SelectResult,
 } from '../../src/index.js';
-import { toSelectTimeout } from '../../src/api/selectors/timeout.js';
+import { toSelectTimeout } from '../../src/api/selectors/errors.js';
 import { expectTableEmptyAfterEach, text } from '../helpers.js';
 
 expectTableEmptyAfterEach();

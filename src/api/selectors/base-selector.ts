@@ -1,13 +1,17 @@
 import { PosixError } from '../../errors.js';
 import type { FileLike } from '../fileobj.js';
-import { readSignal, type WaitOptions } from '../wait.js';
-import { disposeSymbol } from './dispose.js';
-import { KeyError, RuntimeError, ValueError } from './errors.js';
-import { checkEvents } from './events.js';
-import { describe, fileobjToFd } from './fileobj.js';
-import { SelectorKey } from './selector-key.js';
-import { SelectorMap } from './selector-map.js';
-import { toSelectTimeout } from './timeout.js';
+import { readSignal, scoped, WaitScope, type WaitOptions } from '../wait.js';
+import { checkEvents, describe, fileobjToFd, KeyError, RuntimeError, toSelectTimeout, ValueError } from './errors.js';
+import { SelectorKey, SelectorMap } from './keys.js';
+
+/**
+ * The key of the disposal method that `using` calls. Node 20.4 and later define Symbol.dispose
+ * (as Symbol.for('nodejs.dispose') until V8 has its own); on earlier Node 20 releases it is
+ * missing, and the registered symbol is the one Node and the usual polyfills install. The global
+ * is never modified here.
+ */
+export const disposeSymbol: typeof Symbol.dispose =
+  (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose);
 
 /**
  * register's and modify's optional `data`: optional while `D` admits undefined (the default,
@@ -20,14 +24,19 @@ export type SelectResult<D = unknown> = Array<[SelectorKey<D>, number]>;
 
 /**
  * The logic every selector shares, Python's `BaseSelector` and `_BaseSelectorImpl`: the fd -> key
- * map, file object lookup, argument checks, and transactional register/modify/unregister. A
- * backend implements the protected hooks; each is called only once the arguments are valid.
+ * map, file object lookup, argument checks, transactional register/modify/unregister, and the
+ * options of every wait (the caller's signal, and the scope that close() ends). A backend
+ * implements the protected hooks; each is called only once the arguments are valid.
  */
 export abstract class BaseSelector<D = unknown> implements Disposable {
   /** fd -> key, in registration order. */
   readonly #keys = new Map<number, SelectorKey<D>>();
   /** The view getMap() returns; null once closed. */
   #map: SelectorMap<D> | null = new SelectorMap(this.#keys, (fileobj) => this.#lookup(fileobj));
+  /** The pending selects, which close() ends: each resolves [] at once. */
+  readonly #scope = new WaitScope();
+  /** The wait options of a select without a signal (made once). */
+  readonly #unsignalled = scoped(undefined, this.#scope);
 
   /**
    * Watches `fileobj` (an fd or an object with fileno()) for `events` (EVENT_READ, EVENT_WRITE or
@@ -107,15 +116,17 @@ export abstract class BaseSelector<D = unknown> implements Disposable {
    */
   select(timeoutMs?: number | null, options?: WaitOptions): Promise<SelectResult<D>> {
     let timeout: number;
-    let signal: AbortSignal | undefined;
+    let waitOptions: WaitOptions;
     try {
       this.#checkOpen();
       timeout = toSelectTimeout(timeoutMs);
-      signal = readSignal(options, true);
+      // Checked here for the selectors' TypeError; the wait itself handles the signal.
+      const signal = readSignal(options, true);
+      waitOptions = signal === undefined ? this.#unsignalled : scoped(signal, this.#scope);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.selectFds(timeout, signal);
+    return this.selectFds(timeout, waitOptions);
   }
 
   /** The key of a registered file object or fd. KeyError if not registered; RuntimeError once closed. */
@@ -145,6 +156,7 @@ export abstract class BaseSelector<D = unknown> implements Disposable {
     if (this.#map === null) return;
     this.#map = null;
     this.#keys.clear();
+    this.#scope.end();
     this.closeBackend();
   }
 
@@ -170,12 +182,13 @@ export abstract class BaseSelector<D = unknown> implements Disposable {
   /** Removes a registered fd from the backend; may throw a PosixError if the fd is closed. */
   protected abstract removeFd(fd: number): void;
   /**
-   * Waits (timeout: -1 blocks, 0 polls, else whole ms) and resolves with the ready keys; an
-   * aborted `signal` rejects with an AbortError.
+   * Waits (timeout: -1 blocks, 0 polls, else whole ms) and resolves with the ready keys. `options`
+   * go to the backend's wait as they are: the caller's signal (aborting rejects with an
+   * AbortError) and the selector's scope (close() resolves the wait with nothing ready).
    */
-  protected abstract selectFds(timeout: number, signal: AbortSignal | undefined): Promise<SelectResult<D>>;
-  /** Frees the backend and ends the selects still waiting (they resolve []); registrations are already forgotten. */
-  protected abstract closeBackend(): void;
+  protected abstract selectFds(timeout: number, options: WaitOptions): Promise<SelectResult<D>>;
+  /** Frees what the backend holds, after the registrations are forgotten and the selects ended. */
+  protected closeBackend(): void {}
 
   /** The fd of a file object, or of a registered object that is closed now (Python's _fileobj_lookup). */
   #lookup(fileobj: FileLike): number {

@@ -1,10 +1,10 @@
 import { FD_SETSIZE } from '../../core/constants.js';
 import { defaultTable, type DescriptorTable } from '../../fd/table.js';
-import { select, type SelectOptions } from '../select.js';
-import { scoped, WaitScope } from '../wait.js';
+import { select } from '../select.js';
+import type { WaitOptions } from '../wait.js';
 import { BaseSelector, type SelectResult } from './base-selector.js';
 import { ValueError } from './errors.js';
-import { EVENT_READ, EVENT_WRITE } from './events.js';
+import { EVENT_READ, EVENT_WRITE } from './keys.js';
 
 /**
  * A selector on `select()`, like Python's `SelectSelector`: readers and writers are passed as the
@@ -16,10 +16,6 @@ import { EVENT_READ, EVENT_WRITE } from './events.js';
  */
 export class SelectSelector<D = unknown> extends BaseSelector<D> {
   readonly #table: DescriptorTable;
-  /** The pending selects, which close() ends. */
-  readonly #scope = new WaitScope();
-  /** The options of a select without a signal (made once). */
-  readonly #options: SelectOptions;
   readonly #readers = new Set<number>();
   readonly #writers = new Set<number>();
   /** The two sets as arrays for select(), rebuilt after a change. */
@@ -33,7 +29,6 @@ export class SelectSelector<D = unknown> extends BaseSelector<D> {
   constructor(table: DescriptorTable = defaultTable) {
     super();
     this.#table = table;
-    this.#options = { ...scoped(undefined, this.#scope), table };
   }
 
   protected addFd(fd: number, events: number): void {
@@ -49,19 +44,18 @@ export class SelectSelector<D = unknown> extends BaseSelector<D> {
     this.#setEvents(fd, 0);
   }
 
-  /** A select() still waiting when the selector closes resolves [] at once (its scope ends it). */
-  protected selectFds(timeout: number, signal: AbortSignal | undefined): Promise<SelectResult<D>> {
+  protected selectFds(timeout: number, options: WaitOptions): Promise<SelectResult<D>> {
     if (this.#dirty) {
       this.#readerList = [...this.#readers];
       this.#writerList = [...this.#writers];
       this.#dirty = false;
     }
-    const options = signal === undefined ? this.#options : { ...scoped(signal, this.#scope), table: this.#table };
-    return select(this.#readerList, this.#writerList, [], timeout < 0 ? null : timeout, options).then(this.#collect);
+    // select() takes its table in the options, beside the signal and scope the wait needs.
+    const selectOptions = { ...options, table: this.#table };
+    return select(this.#readerList, this.#writerList, [], timeout < 0 ? null : timeout, selectOptions).then(this.#collect);
   }
 
-  protected closeBackend(): void {
-    this.#scope.end();
+  protected override closeBackend(): void {
     this.#readers.clear();
     this.#writers.clear();
     this.#dirty = true;

@@ -1,5 +1,30 @@
+// What a selector records of each registration: its events, its key, and the map of keys by fd.
 import type { FileLike } from '../fileobj.js';
-import type { SelectorKey } from './selector-key.js';
+
+/** The file object is ready for reading (a selector event, not a poll/epoll bit). */
+export const EVENT_READ = 1;
+/** The file object is ready for writing. */
+export const EVENT_WRITE = 2;
+
+/**
+ * What a selector knows about one registration, like Python's `SelectorKey` namedtuple: the
+ * file object as registered, its fd, the selector events (EVENT_READ | EVENT_WRITE) and the
+ * caller's data. Frozen: register and modify return a new key instead of changing one.
+ */
+export class SelectorKey<D = unknown> {
+  readonly fileobj: FileLike;
+  readonly fd: number;
+  readonly events: number;
+  readonly data: D;
+
+  constructor(fileobj: FileLike, fd: number, events: number, data: D) {
+    this.fileobj = fileobj;
+    this.fd = fd;
+    this.events = events;
+    this.data = data;
+    Object.freeze(this);
+  }
+}
 
 /**
  * The live, read-only view of a selector's registrations that `getMap()` returns, like Python's
