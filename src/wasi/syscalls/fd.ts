@@ -1,5 +1,5 @@
 import { EBADF, EINVAL, ENOTDIR, ENOTSUP, ESPIPE, SUCCESS, WasiErrno } from '../errno.js';
-import { nodeFdOpen, type GuestContext } from '../guest-context.js';
+import { nodeFdOpen, type GuestContext, type SocketFd, type StdioFd } from '../guest-context.js';
 import {
   R_FD_FDSTAT_SET_FLAGS, R_FD_FILESTAT_GET, R_FD_READ, R_FD_WRITE, R_POLL_FD_READWRITE, R_SOCK_ACCEPT, R_SOCK_SHUTDOWN,
   nonblockFromFlags, writeFdstat, writeFilestat,
@@ -17,28 +17,36 @@ export const STREAM_RIGHTS = R_FD_READ | R_FD_WRITE | R_FD_FDSTAT_SET_FLAGS | R_
 /** What a listener may do; its inheriting rights are those of the sockets it accepts. */
 export const LISTENER_RIGHTS = R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE | R_SOCK_ACCEPT;
 
-export function fdRead(ctx: GuestContext, fd: number, iovs: number, iovsLen: number, nread: number): number {
+/** What fd_read or fd_write does on one of our sockets and on one of our stdio fds. */
+interface StreamCall {
+  /** node:wasi's call, for its own fds. */
+  raw: 'fd_read' | 'fd_write';
+  socket(ctx: GuestContext, socket: SocketFd, bufs: Uint8Array[]): number;
+  stdio(ctx: GuestContext, entry: StdioFd, bufs: Uint8Array[]): number;
+}
+
+const READ: StreamCall = { raw: 'fd_read', socket: (ctx, socket, bufs) => recvStream(ctx, socket, bufs, 0), stdio: stdioRead };
+const WRITE: StreamCall = { raw: 'fd_write', socket: sendStream, stdio: stdioWrite };
+
+/** fd_read/fd_write: the bytes moved are stored at `nDone`; node:wasi's fds pass through. */
+function streamCall(ctx: GuestContext, call: StreamCall, fd: number, iovs: number, iovsLen: number, nDone: number): number {
   const socket = ctx.socket(fd);
   const stdio = ctx.stdioFd(fd);
   if (socket === undefined && stdio === undefined) {
-    return ctx.raw['fd_read']!(fd as never, iovs as never, iovsLen as never, nread as never);
+    return ctx.raw[call.raw]!(fd as never, iovs as never, iovsLen as never, nDone as never);
   }
   const bufs = ctx.memory.iovecs(iovs, iovsLen);
-  ctx.memory.check(nread, 4);
-  ctx.memory.setU32(nread, socket !== undefined ? recvStream(ctx, socket, bufs, 0) : stdioRead(ctx, stdio!, bufs));
+  ctx.memory.check(nDone, 4);
+  ctx.memory.setU32(nDone, socket !== undefined ? call.socket(ctx, socket, bufs) : call.stdio(ctx, stdio!, bufs));
   return SUCCESS;
 }
 
+export function fdRead(ctx: GuestContext, fd: number, iovs: number, iovsLen: number, nread: number): number {
+  return streamCall(ctx, READ, fd, iovs, iovsLen, nread);
+}
+
 export function fdWrite(ctx: GuestContext, fd: number, iovs: number, iovsLen: number, nwritten: number): number {
-  const socket = ctx.socket(fd);
-  const stdio = ctx.stdioFd(fd);
-  if (socket === undefined && stdio === undefined) {
-    return ctx.raw['fd_write']!(fd as never, iovs as never, iovsLen as never, nwritten as never);
-  }
-  const bufs = ctx.memory.iovecs(iovs, iovsLen);
-  ctx.memory.check(nwritten, 4);
-  ctx.memory.setU32(nwritten, socket !== undefined ? sendStream(ctx, socket, bufs) : stdioWrite(ctx, stdio!, bufs));
-  return SUCCESS;
+  return streamCall(ctx, WRITE, fd, iovs, iovsLen, nwritten);
 }
 
 /** Closes our socket (the main thread finishes sending what the guest wrote) and frees the number. */
