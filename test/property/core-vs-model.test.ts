@@ -1,38 +1,34 @@
 /**
- * Property tests: random sequences of core operations run against each implementation under
- * test and a fresh reference model (test/model/model.ts). Every step must give identical results
- * (return codes, wait's full event list, notification lists, scan outputs, inspection), and at
- * the end of a sequence the whole observable state must agree.
+ * The differential harness: every core under test (the WebAssembly core and the typed-array
+ * port) runs the same sequences of operations as a fresh reference model (test/model/model.ts),
+ * one suite over each core, as mio and smol-rs/polling run theirs over each backend. Every step
+ * must give identical results (return codes, wait's full event list, notification lists, scan
+ * outputs, inspection), and at the end of a sequence the whole observable state must agree.
  *
- * Descriptor arguments are either plain numbers (0..12, so that collisions and reuse happen, and
- * sometimes invalid ones) or references such as "the k-th open instance" or "the k-th
- * registration", resolved against the model's state just before the step. Both cores then get
- * the same concrete arguments; references only make most operations reach their real work.
+ * The sequences come from generators, each aimed at one part of the contract:
+ * - `mixed`: every call, with descriptor arguments that are plain numbers (0..12, so that
+ *   collisions and reuse happen, sometimes invalid) or references such as "the k-th open
+ *   instance" or "the k-th registration", resolved against the model's state just before the
+ *   step; every core then gets the same concrete arguments.
+ * - `plain`: every call with raw numbers only, wide levels and masks (any i32, bits above
+ *   LEVEL_BITS), after an optional prefix of instances at 0..2 and sources at 3..7.
+ * - `nesting`: ADD and DEL among eight instances watching one source: ELOOP chains and cycles.
+ * - `exclusive`: EXCLUSIVE wakeups across five instances, with and without waiters.
+ * - `churn`: the ready and interest lists of one instance under ADD/MOD/DEL, LT/ET/ONESHOT and
+ *   reopened sources.
+ * and one fixed case, tables growing to 5000 descriptors and registrations.
  *
- * WASMUX_PROPERTY_RUNS sets the number of sequences (default 10000). WASMUX_PROPERTY_SELF=1 adds
- * the model itself as an implementation (a sanity check of the harness).
+ * WASMUX_PROPERTY_RUNS sets the number of `mixed` sequences (default 10000); every other
+ * generator runs a fifth as many. WASMUX_PROPERTY_SELF=1 adds the model itself as a core under
+ * test (a sanity check of the harness).
  */
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  EPOLLERR,
-  EPOLLET,
-  EPOLLEXCLUSIVE,
-  EPOLLHUP,
-  EPOLLIN,
-  EPOLLMSG,
-  EPOLLNVAL,
-  EPOLLONESHOT,
-  EPOLLOUT,
-  EPOLLPRI,
-  EPOLLRDBAND,
-  EPOLLRDHUP,
-  EPOLLRDNORM,
-  EPOLLWAKEUP,
-  EPOLLWRBAND,
-  EPOLLWRNORM,
-  EPOLL_CTL_ADD,
+  EPOLLIN, EPOLLPRI, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLNVAL, EPOLLRDNORM, EPOLLRDBAND, EPOLLWRNORM, EPOLLWRBAND,
+  EPOLLMSG, EPOLLRDHUP, EPOLLEXCLUSIVE, EPOLLWAKEUP, EPOLLONESHOT, EPOLLET,
+  EPOLL_CTL_ADD as ADD, EPOLL_CTL_DEL as DEL, EPOLL_CTL_MOD as MOD,
 } from '../../src/core/constants.js';
 import type { ReadinessCore } from '../../src/core/readiness-core.js';
 import { createWasmCore } from '../../src/core/wasm-core.js';
@@ -40,6 +36,8 @@ import { createModelCore } from '../model/model.js';
 import { createTypedCore } from '../model/typed-core.js';
 
 const RUNS = Number(process.env.WASMUX_PROPERTY_RUNS ?? 10000);
+/** Sequences of each targeted generator: 2000 by default. */
+const TARGETED_RUNS = Math.max(1, Math.round(RUNS / 5));
 const MAX_OPS = 60;
 /** Descriptor numbers used by the sequences: small, so that collisions and reuse happen. */
 const MAX_FD = 12;
@@ -47,20 +45,13 @@ const MAX_FD = 12;
 const EPOLL_MAX = 5;
 const FDS = Array.from({ length: MAX_FD + 1 }, (_, i) => i);
 
-// ------------------------------------------------------------------ implementations under test
+// ------------------------------------------------------------------ cores under test
 
-interface Impl {
-  name: string;
-  create: () => ReadinessCore;
-}
-
-const impls: Impl[] = [
-  { name: 'wasm', create: createWasmCore },
-  { name: 'typed', create: createTypedCore },
+const cores: Array<[string, () => ReadinessCore]> = [
+  ['wasm', createWasmCore],
+  ['typed', createTypedCore],
 ];
-if (process.env.WASMUX_PROPERTY_SELF === '1') {
-  impls.push({ name: 'model (self-check)', create: createModelCore });
-}
+if (process.env.WASMUX_PROPERTY_SELF === '1') cores.push(['model (self-check)', createModelCore]);
 
 // ------------------------------------------------------------------ operations
 
@@ -105,47 +96,39 @@ const orAll = (bits: number[]): number => bits.reduce((a, b) => a | b, 0);
 
 // ------------------------------------------------------------------ arbitraries
 
+/** fc.oneof over [weight, arbitrary] pairs, one line a choice. */
+function weighted<T>(...choices: Array<[number, fc.Arbitrary<T>]>): fc.Arbitrary<T> {
+  return fc.oneof(...choices.map(([weight, arbitrary]) => ({ weight, arbitrary })));
+}
+
 const kArb = fc.nat(64);
-const numberFdArb = fc.oneof(
-  { weight: 30, arbitrary: fc.integer({ min: 0, max: MAX_FD }) },
-  { weight: 1, arbitrary: fc.constantFrom(-1, -100, 2 ** 24, 2 ** 24 + 5) },
+/** A reference of one kind, to the k-th of its pool. */
+const refArb = (ref: Exclude<FdRef, number>['ref'], kOf = kArb): fc.Arbitrary<FdRef> =>
+  fc.record({ ref: fc.constant(ref), k: kOf });
+
+const numberFdArb = weighted(
+  [30, fc.integer({ min: 0, max: MAX_FD })],
+  [1, fc.constantFrom(-1, -100, 2 ** 24, 2 ** 24 + 5)],
 );
 /** Any descriptor argument, mostly a plain number. */
-const fdArb: fc.Arbitrary<FdRef> = fc.oneof(
-  { weight: 3, arbitrary: numberFdArb },
-  { weight: 1, arbitrary: fc.record({ ref: fc.constant('open' as const), k: kArb }) },
-);
+const fdArb = weighted<FdRef>([3, numberFdArb], [1, refArb('open')]);
 /** Mostly an open instance. */
-const epfdArb: fc.Arbitrary<FdRef> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ ref: fc.constant('ep' as const), k: kArb }) },
-  { weight: 1, arbitrary: numberFdArb },
-);
+const epfdArb = weighted<FdRef>([5, refArb('ep')], [1, numberFdArb]);
 /** Mostly an open source, often a watched one. */
-const srcArb: fc.Arbitrary<FdRef> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ ref: fc.constant('src' as const), k: kArb }) },
-  { weight: 4, arbitrary: fc.record({ ref: fc.constant('watched' as const), k: kArb }) },
-  { weight: 1, arbitrary: numberFdArb },
-);
+const srcArb = weighted<FdRef>([3, refArb('src')], [4, refArb('watched')], [1, numberFdArb]);
 /** For waits: mostly an instance with something queued. */
-const waitFdArb: fc.Arbitrary<FdRef> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ ref: fc.constant('busy' as const), k: kArb }) },
-  { weight: 4, arbitrary: epfdArb },
-);
+const waitFdArb = weighted<FdRef>([4, refArb('busy')], [4, epfdArb]);
 /** A target of ADD: a source, an instance, or any number. */
-const targetArb: fc.Arbitrary<FdRef> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ ref: fc.constant('src' as const), k: kArb }) },
-  { weight: 2, arbitrary: fc.record({ ref: fc.constant('ep' as const), k: kArb }) },
-  { weight: 2, arbitrary: numberFdArb },
-);
+const targetArb = weighted<FdRef>([5, refArb('src')], [2, refArb('ep')], [2, numberFdArb]);
 
 /** A level or an edge: a few level bits (IN/OUT often), sometimes any i32 (bits above LEVEL_BITS are dropped). */
-const levelArb = fc.oneof(
-  { weight: 5, arbitrary: fc.array(fc.constantFrom(...LEVEL_BIT_LIST), { minLength: 1, maxLength: 3 }).map(orAll) },
-  { weight: 8, arbitrary: fc.constantFrom(EPOLLIN, EPOLLOUT, EPOLLIN | EPOLLOUT, EPOLLIN | EPOLLRDNORM, EPOLLHUP) },
-  { weight: 2, arbitrary: fc.constant(0) },
-  { weight: 1, arbitrary: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) },
+const levelArb = weighted(
+  [5, fc.array(fc.constantFrom(...LEVEL_BIT_LIST), { minLength: 1, maxLength: 3 }).map(orAll)],
+  [8, fc.constantFrom(EPOLLIN, EPOLLOUT, EPOLLIN | EPOLLOUT, EPOLLIN | EPOLLRDNORM, EPOLLHUP)],
+  [2, fc.constant(0)],
+  [1, fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })],
 );
-const edgeArb = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: levelArb });
+const edgeArb = weighted([1, fc.constant(0)], [3, levelArb]);
 
 /** Input flags, each present with some probability. */
 const flagsArb = fc
@@ -169,14 +152,14 @@ const spell = (mask: number, unsigned: boolean): number => (unsigned ? mask >>> 
 /** An interest mask: event bits and flags; rarely a stray bit (bit 27 is the private DISARMED). */
 const eventsArb = fc
   .tuple(
-    fc.oneof(
-      { weight: 3, arbitrary: fc.array(fc.constantFrom(...INTEREST_BIT_LIST), { maxLength: 3 }).map(orAll) },
-      { weight: 2, arbitrary: fc.constantFrom(EPOLLIN, EPOLLOUT, EPOLLIN | EPOLLOUT) },
+    weighted(
+      [3, fc.array(fc.constantFrom(...INTEREST_BIT_LIST), { maxLength: 3 }).map(orAll)],
+      [2, fc.constantFrom(EPOLLIN, EPOLLOUT, EPOLLIN | EPOLLOUT)],
     ),
     flagsArb,
-    fc.oneof(
-      { weight: 20, arbitrary: fc.constant(0) },
-      { weight: 1, arbitrary: fc.constantFrom(1 << 27, 1 << 14, 1 << 20, EPOLLNVAL, EPOLLWRNORM) },
+    weighted(
+      [20, fc.constant(0)],
+      [1, fc.constantFrom(1 << 27, 1 << 14, 1 << 20, EPOLLNVAL, EPOLLWRNORM)],
     ),
     fc.boolean(),
   )
@@ -194,118 +177,96 @@ const exclusiveEventsArb = fc
     spell(bits | EPOLLEXCLUSIVE | (et ? EPOLLET : 0) | (wakeup ? EPOLLWAKEUP : 0), unsigned),
   );
 
-const anyEventsArb = fc.oneof(
-  { weight: 5, arbitrary: eventsArb },
-  { weight: 1, arbitrary: exclusiveEventsArb },
+const anyEventsArb = weighted([5, eventsArb], [1, exclusiveEventsArb]);
+
+const opCodeArb = weighted(
+  [10, fc.constant(ADD)],
+  [3, fc.constant(DEL)],
+  [4, fc.constant(MOD)],
+  [1, fc.constantFrom(0, 4, -1)],
 );
 
-const opCodeArb = fc.oneof(
-  { weight: 10, arbitrary: fc.constant(1) },
-  { weight: 3, arbitrary: fc.constant(2) },
-  { weight: 4, arbitrary: fc.constant(3) },
-  { weight: 1, arbitrary: fc.constantFrom(0, 4, -1) },
-);
-
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('open' as const), fd: numberFdArb }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('epoll' as const), fd: numberFdArb }) },
-  { weight: 4, arbitrary: fc.record({ t: fc.constant('close' as const), fd: fdArb }) },
-  {
-    // The edge is often the new level itself (new data), sometimes unrelated or 0.
-    weight: 16,
-    arbitrary: fc
+const opArb: fc.Arbitrary<Op> = weighted<Op>(
+  [3, fc.record({ t: fc.constant('open' as const), fd: numberFdArb })],
+  [3, fc.record({ t: fc.constant('epoll' as const), fd: numberFdArb })],
+  [4, fc.record({ t: fc.constant('close' as const), fd: fdArb })],
+  // The edge is often the new level itself (new data), sometimes unrelated or 0.
+  [
+    16,
+    fc
       .record({ fd: srcArb, level: levelArb, edge: edgeArb, same: fc.nat(2).map((n) => n > 0) })
       .map(({ fd, level, edge, same }): Op => ({ t: 'set', fd, level, edge: same ? level : edge })),
-  },
-  {
-    weight: 12,
-    arbitrary: fc.record({
-      t: fc.constant('ctl' as const),
-      epfd: epfdArb,
-      op: opCodeArb,
-      fd: targetArb,
-      events: anyEventsArb,
-    }),
-  },
-  {
-    weight: 6,
-    arbitrary: fc.record({
+  ],
+  [12, fc.record({ t: fc.constant('ctl' as const), epfd: epfdArb, op: opCodeArb, fd: targetArb, events: anyEventsArb })],
+  [
+    6,
+    fc.record({
       t: fc.constant('ctlItem' as const),
       k: kArb,
-      op: fc.oneof(
-        { weight: 5, arbitrary: fc.constant(3) },
-        { weight: 2, arbitrary: fc.constant(2) },
-        { weight: 1, arbitrary: fc.constantFrom(1, 0, 4) },
-      ),
-      events: fc.oneof({ weight: 8, arbitrary: eventsArb }, { weight: 1, arbitrary: exclusiveEventsArb }),
+      op: weighted([5, fc.constant(MOD)], [2, fc.constant(DEL)], [1, fc.constantFrom(ADD, 0, 4)]),
+      events: weighted([8, eventsArb], [1, exclusiveEventsArb]),
     }),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({
+  ],
+  [
+    2,
+    fc.record({
       t: fc.constant('chain' as const),
-      fds: fc.array(
-        fc.oneof(
-          { weight: 6, arbitrary: fc.record({ ref: fc.constant('ep' as const), k: fc.nat(7) }) },
-          { weight: 1, arbitrary: numberFdArb },
-        ),
-        { minLength: 2, maxLength: 8 },
-      ),
+      fds: fc.array(weighted([6, refArb('ep', fc.nat(7))], [1, numberFdArb]), { minLength: 2, maxLength: 8 }),
       events: fc.constantFrom(
         EPOLLIN, EPOLLIN | EPOLLET, (EPOLLIN | EPOLLONESHOT) | 0, EPOLLOUT, EPOLLRDNORM, EPOLLIN | EPOLLEXCLUSIVE,
       ),
     }),
-  },
-  {
-    weight: 12,
-    arbitrary: fc.record({
+  ],
+  [
+    12,
+    fc.record({
       t: fc.constant('wait' as const),
       epfd: waitFdArb,
-      max: fc.oneof(
-        { weight: 8, arbitrary: fc.integer({ min: 1, max: 4 }) },
-        { weight: 3, arbitrary: fc.constant(64) },
-        { weight: 1, arbitrary: fc.constantFrom(0, -1, -(2 ** 31)) },
+      max: weighted(
+        [8, fc.integer({ min: 1, max: 4 })],
+        [3, fc.constant(64)],
+        [1, fc.constantFrom(0, -1, -(2 ** 31))],
       ),
     }),
-  },
-  {
-    weight: 4,
-    arbitrary: fc.record({
+  ],
+  [
+    4,
+    fc.record({
       t: fc.constant('waiters' as const),
       epfd: epfdArb,
-      n: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 2 }) }, { weight: 1, arbitrary: fc.constant(-1) }),
+      n: weighted([6, fc.integer({ min: 0, max: 2 })], [1, fc.constant(-1)]),
     }),
-  },
-  { weight: 3, arbitrary: fc.constant({ t: 'notified' as const }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('level' as const), fd: fdArb }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('gen' as const), fd: fdArb }) },
-  {
-    weight: 2,
-    arbitrary: fc.record({
+  ],
+  [3, fc.constant({ t: 'notified' as const })],
+  [3, fc.record({ t: fc.constant('level' as const), fd: fdArb })],
+  [1, fc.record({ t: fc.constant('gen' as const), fd: fdArb })],
+  [
+    2,
+    fc.record({
       t: fc.constant('poll' as const),
       entries: fc.array(
         fc.tuple(
-          fc.oneof({ weight: 6, arbitrary: fdArb }, { weight: 1, arbitrary: fc.constant(-1) }),
-          fc.oneof(
-            { weight: 4, arbitrary: fc.array(fc.constantFrom(...LEVEL_BIT_LIST), { maxLength: 3 }).map(orAll) },
-            { weight: 1, arbitrary: fc.integer({ min: 0, max: 0x7fff }) },
+          weighted([6, fdArb], [1, fc.constant(-1)]),
+          weighted(
+            [4, fc.array(fc.constantFrom(...LEVEL_BIT_LIST), { maxLength: 3 }).map(orAll)],
+            [1, fc.integer({ min: 0, max: 0x7fff })],
           ),
         ),
         { maxLength: 5 },
       ),
     }),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({
+  ],
+  [
+    2,
+    fc.record({
       t: fc.constant('select' as const),
       r: fc.array(fdArb, { maxLength: 3 }),
       w: fc.array(fdArb, { maxLength: 3 }),
       x: fc.array(fdArb, { maxLength: 2 }),
     }),
-  },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('interest' as const), epfd: epfdArb }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('ready' as const), epfd: epfdArb }) },
+  ],
+  [2, fc.record({ t: fc.constant('interest' as const), epfd: epfdArb })],
+  [2, fc.record({ t: fc.constant('ready' as const), epfd: epfdArb })],
 );
 
 /** What the prefix opens at each number: mostly instances low, sources high, sometimes nothing. */
@@ -319,36 +280,185 @@ const prefixArb = fc.tuple(
 
 /** After opening: a few registrations (so that waits have work), and waiters on some instances. */
 const setupArb = fc.array(
-  fc.oneof(
-    {
-      weight: 4,
-      arbitrary: fc.record({
-        t: fc.constant('ctl' as const),
-        epfd: fc.record({ ref: fc.constant('ep' as const), k: kArb }),
-        op: fc.constant(EPOLL_CTL_ADD),
-        fd: targetArb,
-        events: anyEventsArb,
-      }),
-    },
-    {
-      weight: 1,
-      arbitrary: fc.record({
-        t: fc.constant('waiters' as const),
-        epfd: fc.record({ ref: fc.constant('ep' as const), k: kArb }),
-        n: fc.integer({ min: 0, max: 2 }),
-      }),
-    },
+  weighted<Op>(
+    [4, fc.record({ t: fc.constant('ctl' as const), epfd: refArb('ep'), op: fc.constant(ADD), fd: targetArb, events: anyEventsArb })],
+    [1, fc.record({ t: fc.constant('waiters' as const), epfd: refArb('ep'), n: fc.integer({ min: 0, max: 2 }) })],
   ),
   { maxLength: 12, size: 'max' },
 );
 
-const sequenceArb: fc.Arbitrary<Op[]> = fc
+const mixedArb: fc.Arbitrary<Op[]> = fc
   .tuple(prefixArb, setupArb, fc.array(opArb, { maxLength: MAX_OPS, size: 'max' }))
   .map(([kinds, setup, ops]) => [
     ...kinds.flatMap((t, fd): Op[] => (t === 'open' || t === 'epoll' ? [{ t, fd }] : [])),
     ...setup,
     ...ops,
   ]);
+
+// ------------------------------------------------------------------ plain numbers
+
+/** Descriptors 0..7 of the plain sequences, rarely an invalid or far one. */
+const plainFdArb = weighted([12, fc.integer({ min: 0, max: 7 })], [1, fc.constantFrom(-1, 1 << 24, 5000)]);
+/** The plain prefix opens instances at 0..2, so ctl and ready aim there more often. */
+const plainEpfdArb = weighted([3, fc.integer({ min: 0, max: 2 })], [1, plainFdArb]);
+const plainLevelArb = fc.oneof(
+  fc.constantFrom(0, EPOLLIN, EPOLLOUT, EPOLLIN | EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLPRI, EPOLLIN | EPOLLRDNORM, EPOLLRDHUP),
+  fc.integer({ min: 0, max: 0xffff }),
+);
+/** Flags alone and in pairs, with bit 31 as a negative i32. */
+const plainFlagArb = fc.constantFrom(
+  0, EPOLLET | 0, EPOLLONESHOT, EPOLLEXCLUSIVE, EPOLLWAKEUP, EPOLLET | EPOLLONESHOT, EPOLLEXCLUSIVE | EPOLLET,
+);
+const plainEventsArb = weighted(
+  [
+    6,
+    fc
+      .tuple(fc.constantFrom(EPOLLIN, EPOLLOUT, EPOLLIN | EPOLLOUT, EPOLLPRI, EPOLLIN | EPOLLRDNORM, EPOLLERR, EPOLLIN | EPOLLRDHUP), plainFlagArb)
+      .map(([bits, flags]) => bits | flags),
+  ],
+  [1, fc.integer({ min: -0x80000000, max: 0x7fffffff })],
+  [1, fc.constant((EPOLLIN | EPOLLET) >>> 0)],
+);
+
+const plainOpArb = weighted<Op>(
+  [4, fc.record({ t: fc.constant('open' as const), fd: plainFdArb })],
+  [3, fc.record({ t: fc.constant('epoll' as const), fd: plainFdArb })],
+  [2, fc.record({ t: fc.constant('close' as const), fd: plainFdArb })],
+  [6, fc.record({ t: fc.constant('set' as const), fd: plainFdArb, level: plainLevelArb, edge: fc.oneof(fc.constant(0), plainLevelArb, fc.constant(-1)) })],
+  [3, fc.record({ t: fc.constant('level' as const), fd: plainFdArb })],
+  [1, fc.record({ t: fc.constant('gen' as const), fd: plainFdArb })],
+  [
+    10,
+    fc.record({
+      t: fc.constant('ctl' as const),
+      epfd: plainEpfdArb,
+      op: weighted([8, fc.constantFrom(ADD, DEL, MOD)], [1, fc.constantFrom(0, 4, -1)]),
+      fd: plainFdArb,
+      events: plainEventsArb,
+    }),
+  ],
+  [
+    5,
+    fc.record({
+      t: fc.constant('wait' as const),
+      epfd: plainFdArb,
+      max: weighted([6, fc.integer({ min: 1, max: 4 })], [1, fc.constantFrom(0, -1, 64)]),
+    }),
+  ],
+  [2, fc.record({ t: fc.constant('waiters' as const), epfd: plainEpfdArb, n: fc.integer({ min: -1, max: 2 }) })],
+  [1, fc.constant({ t: 'notified' as const })],
+  [
+    2,
+    fc.record({
+      t: fc.constant('poll' as const),
+      entries: fc.array(fc.tuple(fc.oneof(plainFdArb, fc.constant(-5)), fc.integer({ min: 0, max: 0x1ffff })), { maxLength: 6 }),
+    }),
+  ],
+  [
+    2,
+    fc.record({ fds: fc.array(plainFdArb, { maxLength: 6 }), nr: fc.nat(6), nw: fc.nat(6) }).map(({ fds, nr, nw }): Op => {
+      const r = Math.min(nr, fds.length);
+      const w = Math.min(nw, fds.length - r);
+      return { t: 'select', r: fds.slice(0, r), w: fds.slice(r, r + w), x: fds.slice(r + w) };
+    }),
+  ],
+  [1, fc.record({ t: fc.constant('interest' as const), epfd: plainEpfdArb })],
+  [3, fc.record({ t: fc.constant('ready' as const), epfd: plainEpfdArb })],
+);
+
+const plainArb: fc.Arbitrary<Op[]> = fc
+  .tuple(fc.boolean(), fc.array(plainOpArb, { minLength: 10, maxLength: 150, size: 'max' }))
+  .map(([prefix, ops]): Op[] => [
+    ...(prefix ? FDS.slice(0, 8).map((fd): Op => ({ t: fd < 3 ? 'epoll' : 'open', fd })) : []),
+    ...ops,
+  ]);
+
+// ------------------------------------------------------------------ targeted generators
+
+/** A wait on `epfd` (its result carries the events). */
+const waitOp = (epfd: number, max: number): Op => ({ t: 'wait', epfd, max });
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/**
+ * Nesting: instances 0..7 each watch source 8, then random ADD/DEL edges among them (chains,
+ * cycles: ELOOP); then an edge on 8 runs up whatever chains were made, and each instance is read.
+ */
+const nestingArb: fc.Arbitrary<Op[]> = fc
+  .array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 7 }), fc.constantFrom(ADD, DEL)), { maxLength: 40, size: 'max' })
+  .map((edges): Op[] => [
+    ...range(0, 7).map((fd): Op => ({ t: 'epoll', fd })),
+    { t: 'open', fd: 8 },
+    ...range(0, 7).map((epfd): Op => ({ t: 'ctl', epfd, op: ADD, fd: 8, events: EPOLLIN })),
+    ...edges.map(([epfd, fd, op]): Op => ({ t: 'ctl', epfd, op, fd, events: EPOLLIN | EPOLLET })),
+    { t: 'set', fd: 8, level: EPOLLIN, edge: EPOLLIN },
+    { t: 'notified' },
+    ...range(0, 7).flatMap((fd): Op[] => [{ t: 'level', fd }, { t: 'ready', epfd: fd }, waitOp(fd, 8)]),
+  ]);
+
+/**
+ * EXCLUSIVE: instances 1..5 watch source 0, each exclusively or ET; then level changes, waiters,
+ * waits and ctl calls, each followed by the notification list and every ready list.
+ */
+const exclusiveArb: fc.Arbitrary<Op[]> = fc
+  .tuple(
+    fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
+    fc.array(
+      fc.oneof(
+        fc.record({ t: fc.constant('set' as const), fd: fc.constant(0), level: fc.constantFrom(0, 1, 4, 5), edge: fc.constantFrom(0, 1, 4, 5) }),
+        fc.record({ t: fc.constant('waiters' as const), epfd: fc.integer({ min: 1, max: 5 }), n: fc.integer({ min: 0, max: 2 }) }),
+        fc.integer({ min: 1, max: 5 }).map((epfd) => waitOp(epfd, 4)),
+        fc.record({ t: fc.constant('ctl' as const), epfd: fc.integer({ min: 1, max: 5 }), op: fc.constantFrom(ADD, DEL, MOD), fd: fc.constant(0), events: plainEventsArb }),
+      ),
+      { maxLength: 60, size: 'max' },
+    ),
+  )
+  .map(([exclusive, steps]): Op[] => [
+    { t: 'open', fd: 0 },
+    ...range(1, 5).flatMap((epfd): Op[] => [
+      { t: 'epoll', fd: epfd },
+      { t: 'ctl', epfd, op: ADD, fd: 0, events: EPOLLIN | EPOLLOUT | (exclusive[epfd - 1] ? EPOLLEXCLUSIVE : EPOLLET) },
+    ]),
+    ...steps.flatMap((step): Op[] => [step, { t: 'notified' }, ...range(1, 5).map((epfd): Op => ({ t: 'ready', epfd }))]),
+  ]);
+
+/**
+ * Churn: instance 0 over sources 1..6: ADD/MOD/DEL as LT, ET or ONESHOT, level changes, waits,
+ * sources closed and reopened; each step followed by the ready and interest lists.
+ */
+const churnSrcArb = fc.integer({ min: 1, max: 6 });
+const churnArb: fc.Arbitrary<Op[]> = fc
+  .array(
+    fc.oneof(
+      fc
+        .record({ op: fc.constantFrom(ADD, ADD, DEL, MOD), fd: churnSrcArb, lt: fc.boolean(), oneshot: fc.boolean() })
+        .map(({ op, fd, lt, oneshot }): Op[] => [
+          { t: 'ctl', epfd: 0, op, fd, events: EPOLLIN | EPOLLOUT | (lt ? 0 : EPOLLET) | (oneshot ? EPOLLONESHOT : 0) },
+        ]),
+      fc
+        .record({ fd: churnSrcArb, level: fc.constantFrom(0, 1, 1, 4, 5), edge: fc.constantFrom(0, 1, 5) })
+        .map(({ fd, level, edge }): Op[] => [{ t: 'set', fd, level, edge }]),
+      fc.integer({ min: 1, max: 4 }).map((max) => [waitOp(0, max)]),
+      churnSrcArb.map((fd): Op[] => [{ t: 'close', fd }, { t: 'open', fd }]),
+      fc.constant([{ t: 'level', fd: 0 }] as Op[]),
+    ),
+    { maxLength: 80, size: 'max' },
+  )
+  .map((steps): Op[] => [
+    { t: 'epoll', fd: 0 },
+    ...range(1, 6).map((fd): Op => ({ t: 'open', fd })),
+    ...steps.flatMap((step): Op[] => [...step, { t: 'ready', epfd: 0 }, { t: 'interest', epfd: 0 }]),
+  ]);
+
+/** Tables grow: 5000 sources in one instance (LT and ET), all ready, read 3000 at a time. */
+function growthSequence(): Op[] {
+  const ops: Op[] = [{ t: 'epoll', fd: 0 }];
+  for (const fd of range(1, 5000)) {
+    const events = fd % 3 === 0 ? EPOLLIN : EPOLLIN | EPOLLET;
+    ops.push({ t: 'open', fd }, { t: 'ctl', epfd: 0, op: ADD, fd, events }, { t: 'set', fd, level: EPOLLIN, edge: EPOLLIN });
+  }
+  ops.push(waitOp(0, 3000), waitOp(0, 3000), waitOp(0, 3000), { t: 'ready', epfd: 0 });
+  return ops;
+}
 
 // ------------------------------------------------------------------ resolving references
 
@@ -379,11 +489,16 @@ function view(model: ReadinessCore): View {
   return v;
 }
 
-/** Replaces references by numbers (an empty category falls back to the number k % 13). */
+/**
+ * Replaces references by numbers (an empty category falls back to the number k % 13). The
+ * model's state is read only when the op holds a reference, so plain sequences pay nothing.
+ */
 function resolve(model: ReadinessCore, op: Op): Concrete {
-  const v = view(model);
+  let cached: View | undefined;
+  const state = (): View => (cached ??= view(model));
   const fd = (f: FdRef): number => {
     if (typeof f === 'number') return f;
+    const v = state();
     const pools = {
       ep: v.ep,
       src: v.src,
@@ -406,7 +521,8 @@ function resolve(model: ReadinessCore, op: Op): Concrete {
     case 'ctl':
       return { ...op, epfd: fd(op.epfd), fd: fd(op.fd) };
     case 'ctlItem': {
-      const item = v.items.length > 0 ? v.items[op.k % v.items.length]! : [op.k % 6, 6 + (op.k % 7)];
+      const items = state().items;
+      const item = items.length > 0 ? items[op.k % items.length]! : [op.k % 6, 6 + (op.k % 7)];
       return { t: 'ctl', epfd: item[0], op: op.op, fd: item[1], events: op.events };
     }
     case 'chain':
@@ -429,7 +545,7 @@ function resolve(model: ReadinessCore, op: Op): Concrete {
 
 // ------------------------------------------------------------------ running
 
-/** Runs one op and returns everything it made observable, for comparison. */
+/** Runs one op on any core and returns everything it made observable, for comparison. */
 function apply(core: ReadinessCore, op: Concrete): unknown {
   switch (op.t) {
     case 'open':
@@ -445,7 +561,7 @@ function apply(core: ReadinessCore, op: Concrete): unknown {
     case 'chain': {
       const results: number[] = [];
       for (let i = 0; i + 1 < op.fds.length; i++) {
-        results.push(core.ctl(op.fds[i]!, EPOLL_CTL_ADD, op.fds[i + 1]!, op.events));
+        results.push(core.ctl(op.fds[i]!, ADD, op.fds[i + 1]!, op.events));
       }
       return results;
     }
@@ -467,7 +583,7 @@ function apply(core: ReadinessCore, op: Concrete): unknown {
       const n = op.entries.length;
       const fds = Int32Array.from(op.entries.map((e) => e[0]));
       const events = Int32Array.from(op.entries.map((e) => e[1]));
-      const revents = new Int32Array(n).fill(-7);
+      const revents = new Int32Array(n).fill(-7); // every slot must be written
       const count = core.scanPoll(fds, events, revents, n);
       return { count, revents: Array.from(revents) };
     }
@@ -486,7 +602,8 @@ function apply(core: ReadinessCore, op: Concrete): unknown {
 
 /**
  * The whole observable state. Generations, interest and ready lists are pure; the levels come
- * last because an epoll level may drop stale items.
+ * after them because an epoll level may drop stale items, and the ready lists are read again
+ * after the levels to see that both cores dropped the same ones.
  */
 function snapshot(core: ReadinessCore): unknown {
   const pure = FDS.map((fd) => ({
@@ -496,10 +613,11 @@ function snapshot(core: ReadinessCore): unknown {
     ready: core.readyList(fd),
   }));
   const levels = FDS.map((fd) => core.level(fd));
-  return { pure, levels, notified: core.takeNotified() };
+  const readyAfterLevels = FDS.map((fd) => core.readyList(fd));
+  return { pure, levels, readyAfterLevels, notified: core.takeNotified() };
 }
 
-/** Runs a sequence on both cores; fails (naming the step and the resolved op) at the first difference. */
+/** Runs a sequence on a core and on the model; fails (naming the step and the resolved ops) at the first difference. */
 function check(create: () => ReadinessCore, ops: Op[]): void {
   const core = create();
   const model = createModelCore();
@@ -517,13 +635,25 @@ function check(create: () => ReadinessCore, ops: Op[]): void {
   if (!isDeepStrictEqual(got, want)) expect(got, `final state after ${JSON.stringify(done)}`).toStrictEqual(want);
 }
 
-describe('core vs model', () => {
-  for (const { name, create } of impls) {
-    it(`${name}: ${RUNS} random sequences agree with the model`, { timeout: 600_000 }, () => {
+const generators: Array<[string, fc.Arbitrary<Op[]>, number]> = [
+  ['mixed', mixedArb, RUNS],
+  ['plain', plainArb, TARGETED_RUNS],
+  ['nesting (ELOOP chains and cycles)', nestingArb, TARGETED_RUNS],
+  ['EXCLUSIVE wakeups with and without waiters', exclusiveArb, TARGETED_RUNS],
+  ['ready and interest lists under churn', churnArb, TARGETED_RUNS],
+];
+
+describe.each(cores)('%s core vs the model', (_name, create) => {
+  for (const [name, sequences, numRuns] of generators) {
+    it(`${name}: ${numRuns} random sequences agree`, { timeout: 600_000 }, () => {
       fc.assert(
-        fc.property(sequenceArb, (ops) => check(create, ops)),
-        { numRuns: RUNS },
+        fc.property(sequences, (ops) => check(create, ops)),
+        { numRuns },
       );
     });
   }
+
+  it('tables grow: 5000 descriptors and registrations agree', { timeout: 60_000 }, () => {
+    check(create, growthSequence());
+  });
 });
