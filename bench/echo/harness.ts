@@ -1,12 +1,82 @@
-// What bench/echo/run.ts and bench/wasi/run.ts share: running echo servers and the load generator
-// (bench/echo/loadgen.ts) as pinned child processes, and summarising the rounds. One copy, so that
-// the two benchmarks measure the same way and their tables stay comparable. Each runner keeps its
-// own flags, servers, tables and RESULTS.md section.
+// The runner that bench/echo/run.ts and bench/wasi/run.ts share: their common flags, echo servers
+// and the load generator (bench/echo/loadgen.ts) as pinned child processes, the rounds of cases,
+// and the tables and lines of their RESULTS.md sections. One copy, so that the two benchmarks
+// measure the same way and their tables stay comparable. Each runner keeps its own servers, its
+// own columns and its section.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { commandLine, root, timestamp, writeSection } from '../report.js';
 
-export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+// ---------------------------------------------------------------------------------------------
+// Flags: both runners take --quick, --no-write, --connections, --duration, --warmup, --sizes and
+// --rounds, with the same defaults and checks; each adds its own.
+
+export interface RunFlags {
+  quick: boolean;
+  /** Whether the section goes into bench/RESULTS.md: not with --quick or --no-write. */
+  write: boolean;
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  sizes: number[];
+  rounds: number;
+}
+
+export interface Runner {
+  /** The npm script, which starts every message: "bench:echo". */
+  name: string;
+  flags: RunFlags;
+  /** The runner's own flags, as parseArgs gave them. */
+  own: Record<string, string | boolean | undefined>;
+  /** Prints the message and the usage line, and exits 2. */
+  usage(message: string): never;
+}
+
+export function parseRunner(name: string, spec: {
+  /** Default --connections. */
+  connections: number;
+  /** The runner's own flags, and how the usage line shows them. */
+  options?: ParseArgsConfig['options'];
+  usage?: string;
+}): Runner {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      'no-write': { type: 'boolean', default: false },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      sizes: { type: 'string' },
+      rounds: { type: 'string' },
+      ...spec.options,
+    },
+  });
+  const usage = (message: string): never => {
+    console.error(`${name}: ${message}`);
+    console.error(`usage: node ${relative(root, process.argv[1]!)} [--quick] [--no-write] [--connections N] [--duration S] [--warmup S] [--sizes 64,16384] [--rounds N]${spec.usage ? ` ${spec.usage}` : ''}`);
+    process.exit(2);
+  };
+  const quick = values.quick === true;
+  const flags: RunFlags = {
+    quick,
+    write: !quick && values['no-write'] !== true,
+    connections: Number(values.connections ?? spec.connections),
+    durationS: Number(values.duration ?? (quick ? 1 : 5)),
+    warmupS: Number(values.warmup ?? (quick ? 0.3 : 1)),
+    sizes: String(values.sizes ?? '64,16384').split(',').map(Number),
+    rounds: Number(values.rounds ?? 1),
+  };
+  for (const key of ['connections', 'rounds'] as const) {
+    if (!Number.isSafeInteger(flags[key]) || flags[key] <= 0) usage(`--${key} must be a positive integer`);
+  }
+  if (!(flags.durationS > 0) || !(flags.warmupS >= 0)) usage('--duration must be > 0 and --warmup >= 0');
+  if (flags.sizes.some((size) => !Number.isSafeInteger(size) || size <= 0)) usage('--sizes must be positive integers');
+  // Every child process is killed when the runner ends, however it ends.
+  killChildrenOnExit(name);
+  return { name, flags, own: values, usage };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Child processes: every one is killed when the runner ends, however it ends. Servers also watch
@@ -22,7 +92,7 @@ function killAll(): void {
 }
 
 /** Installs the handlers that kill every tracked child on exit, a signal or an uncaught error. `name` prefixes the message ("bench:echo"). */
-export function killChildrenOnExit(name: string): void {
+function killChildrenOnExit(name: string): void {
   process.on('exit', killAll);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
@@ -38,7 +108,7 @@ export function killChildrenOnExit(name: string): void {
   });
 }
 
-export function track(child: ChildProcess): ChildProcess {
+function track(child: ChildProcess): ChildProcess {
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
@@ -99,6 +169,46 @@ export async function stopServer(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** An echo server the runner starts: `command` is followed by the port, --timeout and `extra`. */
+export interface Server {
+  key: string;
+  label: string;
+  command: string[];
+  extra?: string[];
+}
+
+/**
+ * Starts `server` on core 0 on a free port, with a --timeout past the end of its case; `nodeFlags`
+ * go to node itself (a node server only), `stderr` 'pipe' lets the runner read what it says.
+ */
+export function spawnServer(server: Server, flags: RunFlags, { nodeFlags = [] as string[], stderr = 'inherit' as 'inherit' | 'pipe' } = {}): ChildProcess {
+  const [exe, ...rest] = server.command;
+  const command = pinned(0, exe === process.execPath ? [exe, ...nodeFlags, ...rest] : [exe!, ...rest]);
+  const timeout = String(Math.ceil(flags.warmupS + flags.durationS + 120));
+  return track(spawn(command[0]!, [...command.slice(1), '0', '--timeout', timeout, ...(server.extra ?? [])], {
+    stdio: ['pipe', 'pipe', stderr],
+    cwd: root,
+  }));
+}
+
+export interface CaseResult<S extends Server = Server> extends LoadResult {
+  server: S;
+  /** The 1-minute load average when the case started. */
+  load1: number;
+}
+
+/** One case: once the started server is ready, the load generator on core 1 against it; then the server is stopped. */
+export async function measure<S extends Server>(server: S, child: ChildProcess, size: number, flags: RunFlags): Promise<CaseResult<S>> {
+  const load1 = os.loadavg()[0]!;
+  try {
+    const port = await readyPort(child, server.label);
+    const result = await runLoad({ port, size, serverPid: child.pid!, ...flags });
+    return { ...result, server, load1 };
+  } finally {
+    await stopServer(child);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The load generator: one run against one server, its JSON result line parsed.
 
@@ -120,7 +230,7 @@ export interface LoadResult {
   error?: string;
 }
 
-export interface LoadOptions {
+interface LoadOptions {
   port: number;
   size: number;
   serverPid: number;
@@ -129,7 +239,7 @@ export interface LoadOptions {
   warmupS: number;
 }
 
-export function runLoad({ port, size, serverPid, connections, durationS, warmupS }: LoadOptions): Promise<LoadResult> {
+function runLoad({ port, size, serverPid, connections, durationS, warmupS }: LoadOptions): Promise<LoadResult> {
   const args = [
     join(root, 'dist/bench/echo/loadgen.js'),
     '--port', String(port), '--connections', String(connections), '--size', String(size),
@@ -156,6 +266,53 @@ export function runLoad({ port, size, serverPid, connections, durationS, warmupS
     if (result.error) throw new Error(`load generator: ${result.error}`);
     return result;
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run: every size and server, round after round, one case at a time.
+
+export interface Run<R> {
+  results: R[];
+  /** "label, size: error" of each case that failed; the others still ran. */
+  failures: string[];
+  startedAt: Date;
+  /** 1-minute load average before the first case and after the last. */
+  loadBefore: number;
+  loadAfter: number;
+  wallS: number;
+}
+
+/**
+ * Runs every case `flags.rounds` times, a line per case on stderr (`more` adds to it); each later
+ * round rotates the servers' order, so that no server always runs first.
+ */
+export async function runRounds<S extends Server, R extends CaseResult<S>>(
+  runner: Runner, servers: S[], runCase: (server: S, size: number) => Promise<R>, more: (r: R) => string = () => '',
+): Promise<Run<R>> {
+  const { name, flags } = runner;
+  const startedAt = new Date();
+  const loadBefore = os.loadavg()[0]!;
+  const results: R[] = [];
+  const failures: string[] = [];
+  const width = Math.max(...servers.map((server) => server.label.length));
+  console.error(`${name}: ${servers.map((s) => s.label).join(', ')}; sizes ${flags.sizes.join(', ')} B; ${flags.connections} connections; ${flags.warmupS} s warm-up + ${flags.durationS} s per case; ${flags.rounds} round(s)${hasTaskset ? '' : '; taskset not found, NOT pinned'}`);
+  for (let round = 0; round < flags.rounds; round++) {
+    for (const size of flags.sizes) {
+      const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
+      for (const server of order) {
+        try {
+          const r = await runCase(server, size);
+          results.push(r);
+          console.error(`  ${server.label.padEnd(width)} ${fmtSize(size).padStart(6)}: ${fmtInt(r.messagesPerS).padStart(8)} msg/s ${r.mibPerS.toFixed(1).padStart(7)} MiB/s  p50 ${fmtUs(r.latencyUs.p50)}  p99 ${fmtUs(r.latencyUs.p99)}  server CPU ${fmtPct(r.serverCpu)}  load gen. CPU ${fmtPct(r.loadgenCpu)}${more(r)}`);
+        } catch (error) {
+          const message = `${server.label}, ${fmtSize(size)}: ${(error as Error).message}`;
+          failures.push(message);
+          console.error(`  FAILED ${message}`);
+        }
+      }
+    }
+  }
+  return { results, failures, startedAt, loadBefore, loadAfter: os.loadavg()[0]!, wallS: (Date.now() - startedAt.getTime()) / 1000 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,4 +344,98 @@ export const fmtPct = (x: number | null): string => (x === null ? '' : `${Math.r
 /** Server CPU time per echoed message (user + system, µs): a cost that CPU contention does not scale. */
 export function cpuPerMessage(r: LoadResult): string {
   return r.serverCpu === null || r.messagesPerS === 0 ? '' : (r.serverCpu / r.messagesPerS * 1e6).toFixed(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The section: its opening lines, its two tables (each runner adds its own columns) and where it goes.
+
+/** The lines a section opens with: its title, who wrote it when, and the command. */
+export function sectionHead(runner: Runner, title: string, run: Run<unknown>): string[] {
+  return [
+    title,
+    '',
+    `Written by \`npm run ${runner.name}\` (${relative(root, process.argv[1]!).replace(/^dist\//, '').replace(/\.js$/, '.ts')}) at ${timestamp(run.startedAt)}; each run rewrites this section.`,
+    '',
+    `- command: \`${commandLine(runner.name)}\` (wall time ${Math.round(run.wallS)} s)`,
+  ];
+}
+
+/** How the rows were chosen, for the section's load line. */
+export function roundsText(rounds: number): string {
+  return rounds === 1 ? 'one round' : `${rounds} rounds (rows: the round with the median messages/s)`;
+}
+
+/** A runner's own column: its heading and its cell for a row (numbers, so right-aligned, unless `left`). */
+export interface Column<R> {
+  head: string;
+  cell: (r: R) => string;
+  left?: boolean;
+}
+
+function markdown<R>(columns: Column<R>[], rows: R[]): string {
+  return [
+    `| ${columns.map((c) => c.head).join(' | ')} |`,
+    `|${columns.map((c) => (c.left ? '---' : '---:')).join('|')}|`,
+    ...rows.map((r) => `| ${columns.map((c) => c.cell(r)).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** One row per server and size (the median round); `own` columns stand after p99. */
+export function resultsTable<R extends CaseResult>(results: R[], servers: Server[], sizes: number[], own: Column<R>[]): string {
+  const rows = sizes.flatMap((size) => servers.flatMap((server) => pick(results, server.key, size) ?? []));
+  return markdown<R>([
+    { head: 'server', cell: (r) => r.server.label, left: true },
+    { head: 'size', cell: (r) => fmtSize(r.size) },
+    { head: 'messages/s', cell: (r) => fmtInt(r.messagesPerS) },
+    { head: 'MiB/s', cell: (r) => r.mibPerS.toFixed(1) },
+    { head: 'p50', cell: (r) => fmtUs(r.latencyUs.p50) },
+    { head: 'p99', cell: (r) => fmtUs(r.latencyUs.p99) },
+    ...own,
+    { head: 'server CPU', cell: (r) => fmtPct(r.serverCpu) },
+    { head: 'server CPU µs/msg', cell: cpuPerMessage },
+    { head: 'load gen. CPU', cell: (r) => fmtPct(r.loadgenCpu) },
+  ], rows);
+}
+
+/** Every case in the order run, in a <details> block; `own` columns stand after the round trips. */
+export function detailTable<R extends CaseResult>(results: R[], own: Column<R>[] = []): string {
+  const numbered = results.map((r, i) => ({ ...r, index: i + 1 }));
+  return [
+    '<details><summary>Every case of this run, in the order run</summary>',
+    '',
+    markdown<R & { index: number }>([
+      { head: '#', cell: (r) => String(r.index) },
+      { head: 'server', cell: (r) => r.server.label, left: true },
+      { head: 'size', cell: (r) => fmtSize(r.size) },
+      { head: 'messages (measured)', cell: (r) => fmtInt(r.messages) },
+      { head: 'round trips (all)', cell: (r) => fmtInt(r.echoes) },
+      ...own,
+      { head: 'messages/s', cell: (r) => fmtInt(r.messagesPerS) },
+      { head: 'mean', cell: (r) => fmtUs(r.latencyUs.mean) },
+      { head: 'p90', cell: (r) => fmtUs(r.latencyUs.p90) },
+      { head: 'p99.9', cell: (r) => fmtUs(r.latencyUs.p999) },
+      { head: 'max', cell: (r) => fmtUs(r.latencyUs.max) },
+      { head: 'server CPU (user)', cell: (r) => `${fmtPct(r.serverCpu)} (${fmtPct(r.serverUserCpu)})` },
+      { head: 'load gen. CPU (user)', cell: (r) => `${fmtPct(r.loadgenCpu)} (${fmtPct(r.loadgenUserCpu)})` },
+      { head: 'load avg at start', cell: (r) => r.load1.toFixed(2) },
+    ], numbered),
+    '',
+    '</details>',
+  ].join('\n');
+}
+
+/** The failed cases, as the section lists them (nothing when none failed). */
+export function failureLines(run: Run<unknown>): string[] {
+  return run.failures.length ? ['**Failed cases:**', '', ...run.failures.map((f) => `- ${f}`), ''] : [];
+}
+
+/** Prints the section; writes it into bench/RESULTS.md unless a case failed (exit 1) or the flags say not to. */
+export function finish(runner: Runner, section: string, doc: string, run?: Run<unknown>): void {
+  console.log(`\n${doc}\n`);
+  if (run && run.failures.length > 0) {
+    console.error(`${runner.name}: ${run.failures.length} case(s) failed; bench/RESULTS.md not written`);
+    process.exit(1);
+  }
+  if (runner.flags.write) writeSection(section, doc);
+  else console.error(`${runner.name}: --quick/--no-write: bench/RESULTS.md not written`);
 }

@@ -16,51 +16,30 @@
 // Servers: "epoll" (bench/echo/server-epoll.ts: edge-triggered, on wasmux Epoll and the TCP
 // sources), "net" (bench/echo/server-net.ts: node:net, data → write) and "python"
 // (bench/echo/server_selectors.py: the classic selectors server, run with the machine's python3).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import { writeSection } from '../report.js';
+import { commandLine, machineLine, root, timestamp } from '../report.js';
 import {
-  cpuPerMessage, fmtInt, fmtPct, fmtSize, fmtUs, hasTaskset, killChildrenOnExit, pick, pinned, readyPort, root,
-  runLoad, stopServer, track, type LoadResult,
+  detailTable, failureLines, finish, fmtInt, fmtPct, fmtSize, hasTaskset, measure, parseRunner, pick, resultsTable,
+  roundsText, runRounds, sectionHead, spawnServer, type CaseResult, type Column, type Server,
 } from './harness.js';
 import { summarize } from './profile.js';
 
-
-const { values } = parseArgs({
+const runner = parseRunner('bench:echo', {
+  connections: 100,
   options: {
-    quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
-    'no-write': { type: 'boolean', default: false },
-    connections: { type: 'string' },
-    duration: { type: 'string' },
-    warmup: { type: 'string' },
-    sizes: { type: 'string' },
     servers: { type: 'string' },
-    rounds: { type: 'string' },
     baseline: { type: 'string' },
   },
+  usage: '[--profile] [--servers epoll,epoll-peek,net,python] [--baseline DIR]',
 });
-
-const quick = values.quick!;
-const profileMode = values.profile!;
-const connections = Number(values.connections ?? 100);
-const durationS = Number(values.duration ?? (quick ? 1 : 5));
-const warmupS = Number(values.warmup ?? (quick ? 0.3 : 1));
-const sizes = (values.sizes ?? '64,16384').split(',').map(Number);
-const rounds = Number(values.rounds ?? 1);
-const write = !quick && !values['no-write'];
-for (const [name, n] of [['connections', connections], ['rounds', rounds]] as const) {
-  if (!Number.isSafeInteger(n) || n <= 0) usage(`--${name} must be a positive integer`);
-}
-if (!(durationS > 0) || !(warmupS >= 0)) usage('--duration must be > 0 and --warmup >= 0');
-if (sizes.some((size) => !Number.isSafeInteger(size) || size <= 0)) usage('--sizes must be positive integers');
-
-// Every child process is killed when the runner ends, however it ends (bench/echo/harness.ts).
-killChildrenOnExit('bench:echo');
+const { flags, usage } = runner;
+const { connections, durationS, warmupS, sizes } = flags;
+const profileMode = runner.own.profile === true;
 
 // ---------------------------------------------------------------------------------------------
 // The machine.
@@ -86,30 +65,20 @@ async function hasTcpApi(): Promise<boolean> {
   }
 }
 
-interface ServerDef {
-  key: string;
-  label: string;
-  command: string[];
-  /** Arguments after the port. */
-  extra?: string[];
-  /** Not run unless asked for with --servers. */
-  optional?: boolean;
-}
-
 // --baseline: another checkout's build of the same Epoll server, named by its commit.
-const baselineDir = values.baseline === undefined ? undefined : resolve(values.baseline);
+const baselineDir = typeof runner.own.baseline === 'string' ? resolve(runner.own.baseline) : undefined;
 const baselineServer = baselineDir && join(baselineDir, 'dist/bench/echo/server-epoll.js');
 if (baselineServer && !existsSync(baselineServer)) usage(`--baseline: ${baselineServer} does not exist (build that checkout first)`);
 const baselineCommit = baselineDir && spawnSync('git', ['-C', baselineDir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
 
-const allServers: ServerDef[] = [
+const allServers: Server[] = [
   ...(baselineServer ? [{ key: 'epoll-baseline', label: `wasmux Epoll (ET) at ${baselineCommit}`, command: [process.execPath, baselineServer] }] : []),
   { key: 'epoll', label: 'wasmux Epoll (ET)', command: [process.execPath, epollServer] },
-  { key: 'epoll-peek', label: 'wasmux Epoll (ET, peek/consume)', command: [process.execPath, epollServer], extra: ['--peek'], optional: true },
+  { key: 'epoll-peek', label: 'wasmux Epoll (ET, peek/consume)', command: [process.execPath, epollServer], extra: ['--peek'] },
   { key: 'net', label: 'node:net', command: [process.execPath, join(root, 'dist/bench/echo/server-net.js')] },
   { key: 'python', label: 'Python selectors', command: python ? [python.exe, join(root, 'bench/echo/server_selectors.py')] : [] },
 ];
-const wanted = (values.servers ?? (profileMode ? 'epoll,net' : baselineServer ? 'epoll,epoll-baseline,net' : 'epoll,epoll-peek,net,python')).split(',');
+const wanted = String(runner.own.servers ?? (profileMode ? 'epoll,net' : baselineServer ? 'epoll,epoll-baseline,net' : 'epoll,epoll-peek,net,python')).split(',');
 const skipped: string[] = [];
 const servers = allServers.filter((server) => {
   if (!wanted.includes(server.key)) return false;
@@ -128,33 +97,10 @@ if (servers.length === 0) usage('no server to run');
 if (profileMode && servers.some((server) => server.key === 'python')) usage('--profile profiles node servers only');
 
 // ---------------------------------------------------------------------------------------------
-// One case: start the server on core 0, run the load generator on core 1, stop the server.
+// One case: the server on core 0, the load generator on core 1.
 
-interface CaseResult extends LoadResult {
-  server: ServerDef;
-  load1: number;
-}
-
-async function startServer(server: ServerDef, nodeFlags: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const [exe, ...rest] = server.command;
-  const command = pinned(0, exe === process.execPath ? [exe, ...nodeFlags, ...rest] : [exe!, ...rest]);
-  const timeout = String(Math.ceil(warmupS + durationS + 120));
-  const child = track(spawn(command[0]!, [...command.slice(1), '0', '--timeout', timeout, ...(server.extra ?? [])], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    cwd: root,
-  }));
-  return { child, port: await readyPort(child, server.label) };
-}
-
-async function runCase(server: ServerDef, size: number, nodeFlags: string[] = []): Promise<CaseResult> {
-  const load1 = os.loadavg()[0]!;
-  const { child, port } = await startServer(server, nodeFlags);
-  try {
-    const result = await runLoad({ port, size, serverPid: child.pid!, connections, durationS, warmupS });
-    return { ...result, server, load1 };
-  } finally {
-    await stopServer(child);
-  }
+function runCase(server: Server, size: number, nodeFlags: string[] = []): Promise<CaseResult> {
+  return measure(server, spawnServer(server, flags, { nodeFlags }), size, flags);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,32 +108,13 @@ async function runCase(server: ServerDef, size: number, nodeFlags: string[] = []
 
 const fmtRatio = (x: number | undefined): string => (x === undefined ? '–' : `${x.toFixed(2)}×`);
 
-function table(results: CaseResult[]): string {
-  const lines = [
-    '| server | size | messages/s | MiB/s | p50 | p99 | vs node:net | vs Python | server CPU | server CPU µs/msg | load gen. CPU |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ];
-  for (const size of sizes) {
-    const net = pick(results, 'net', size);
-    const py = pick(results, 'python', size);
-    for (const server of servers) {
-      const r = pick(results, server.key, size);
-      if (!r) continue;
-      lines.push(`| ${server.label} | ${fmtSize(size)} | ${fmtInt(r.messagesPerS)} | ${r.mibPerS.toFixed(1)} | ${fmtUs(r.latencyUs.p50)} | ${fmtUs(r.latencyUs.p99)} | ${fmtRatio(net && r.messagesPerS / net.messagesPerS)} | ${fmtRatio(py && r.messagesPerS / py.messagesPerS)} | ${fmtPct(r.serverCpu)} | ${cpuPerMessage(r)} | ${fmtPct(r.loadgenCpu)} |`);
-    }
-  }
-  return lines.join('\n');
-}
-
-function detailTable(results: CaseResult[]): string {
-  const lines = [
-    '| # | server | size | messages | messages/s | mean | p90 | p99.9 | max | server CPU (user) | load gen. CPU (user) | load avg at start |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ];
-  results.forEach((r, i) => {
-    lines.push(`| ${i + 1} | ${r.server.label} | ${fmtSize(r.size)} | ${fmtInt(r.messages)} | ${fmtInt(r.messagesPerS)} | ${fmtUs(r.latencyUs.mean)} | ${fmtUs(r.latencyUs.p90)} | ${fmtUs(r.latencyUs.p999)} | ${fmtUs(r.latencyUs.max)} | ${fmtPct(r.serverCpu)} (${fmtPct(r.serverUserCpu)}) | ${fmtPct(r.loadgenCpu)} (${fmtPct(r.loadgenUserCpu)}) | ${r.load1.toFixed(2)} |`);
-  });
-  return lines.join('\n');
+/** Messages/s over the node:net and Python rows of the same size. */
+function ratioColumns(results: CaseResult[]): Column<CaseResult>[] {
+  const versus = (key: string) => (r: CaseResult): string => {
+    const other = pick(results, key, r.size);
+    return fmtRatio(other && r.messagesPerS / other.messagesPerS);
+  };
+  return [{ head: 'vs node:net', cell: versus('net') }, { head: 'vs Python', cell: versus('python') }];
 }
 
 function targets(results: CaseResult[]): string {
@@ -218,94 +145,38 @@ function targets(results: CaseResult[]): string {
 }
 
 function machine(): string[] {
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   return [
-    `- node ${process.version}${python ? `, Python ${python.version} (\`${python.exe}\`)` : ', no python3'}, Linux ${os.release()}, nproc ${os.cpus().length}, CPU: ${cpu}`,
+    machineLine(python ? `, Python ${python.version} (\`${python.exe}\`)` : ', no python3'),
     hasTaskset
       ? '- pinning: each server runs under `taskset -c 0`, the load generator under `taskset -c 1`'
       : '- pinning: **`taskset` is not available here, so nothing is pinned**: the server and the load generator share the cores as the scheduler likes',
   ];
 }
 
-function commandLine(): string {
-  const args = process.argv.slice(2).join(' ');
-  return process.env.npm_lifecycle_event === 'bench:echo'
-    ? `npm run bench:echo${args ? ` -- ${args}` : ''}`
-    : `node dist/bench/echo/run.js${args ? ` ${args}` : ''}`;
-}
-
-function usage(message: string): never {
-  console.error(`bench:echo: ${message}`);
-  console.error('usage: node dist/bench/echo/run.js [--quick] [--profile] [--no-write] [--connections N] [--duration S] [--warmup S] [--sizes 64,16384] [--servers epoll,epoll-peek,net,python] [--rounds N] [--baseline DIR]');
-  process.exit(2);
-}
-
 // ---------------------------------------------------------------------------------------------
 // The runs.
 
 async function benchmark(): Promise<void> {
-  const startedAt = new Date();
-  const loadBefore = os.loadavg()[0]!;
-  const results: CaseResult[] = [];
-  const failures: string[] = [];
-  console.error(`bench:echo: ${servers.map((s) => s.label).join(', ')}; sizes ${sizes.join(', ')} B; ${connections} connections; ${warmupS} s warm-up + ${durationS} s per case; ${rounds} round(s)${hasTaskset ? '' : '; taskset not found, NOT pinned'}`);
   for (const line of skipped) console.error(`bench:echo: skipped ${line}`);
-  for (let round = 0; round < rounds; round++) {
-    for (const size of sizes) {
-      // Later rounds rotate the order, so that no server always runs first.
-      const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
-      for (const server of order) {
-        try {
-          const r = await runCase(server, size);
-          results.push(r);
-          console.error(`  ${server.label.padEnd(18)} ${fmtSize(size).padStart(6)}: ${fmtInt(r.messagesPerS).padStart(8)} msg/s ${r.mibPerS.toFixed(1).padStart(7)} MiB/s  p50 ${fmtUs(r.latencyUs.p50)}  p99 ${fmtUs(r.latencyUs.p99)}  server CPU ${fmtPct(r.serverCpu)}  load gen. CPU ${fmtPct(r.loadgenCpu)}`);
-        } catch (error) {
-          const message = `${server.label}, ${fmtSize(size)}: ${(error as Error).message}`;
-          failures.push(message);
-          console.error(`  FAILED ${message}`);
-        }
-      }
-    }
-  }
-  const loadAfter = os.loadavg()[0]!;
-  const wall = (Date.now() - startedAt.getTime()) / 1000;
-
+  const run = await runRounds(runner, servers, (server, size) => runCase(server, size));
+  const { results } = run;
   const doc = [
-    baselineServer ? `## Echo benchmark: this checkout's Epoll server beside ${baselineCommit}'s` : '## End-to-end echo benchmark',
-    '',
-    `Written by \`npm run bench:echo\` (bench/echo/run.ts) at ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}; each run rewrites this section.`,
-    '',
-    `- command: \`${commandLine()}\` (wall time ${Math.round(wall)} s)`,
+    ...sectionHead(runner, baselineServer ? `## Echo benchmark: this checkout's Epoll server beside ${baselineCommit}'s` : '## End-to-end echo benchmark', run),
     ...machine(),
-    `- load: ${connections} connections from one load generator (bench/echo/loadgen.ts, node:net, a separate process), ping-pong: each connection sends one message, waits for the whole echo, checks every byte, sends the next; ${warmupS} s warm-up, then ${durationS} s measured per case; ${rounds === 1 ? 'one round' : `${rounds} rounds (rows: the round with the median messages/s)`}; every case one after another in this one run`,
+    `- load: ${connections} connections from one load generator (bench/echo/loadgen.ts, node:net, a separate process), ping-pong: each connection sends one message, waits for the whole echo, checks every byte, sends the next; ${warmupS} s warm-up, then ${durationS} s measured per case; ${roundsText(flags.rounds)}; every case one after another in this one run`,
     '- servers, all doing the same work (read what arrived, send the same bytes back), TCP_NODELAY on every socket: **wasmux Epoll (ET)** (bench/echo/server-epoll.ts: edge-triggered `Epoll` over the TCP sources, `recvInto` a reused 64 KiB buffer until would-block, partial sends kept and resumed on EPOLLOUT); **node:net** (bench/echo/server-net.ts: `data` → `write`); **Python selectors** (bench/echo/server_selectors.py: `DefaultSelector`, accept and read callbacks, `recv(65536)` then `sendall`)',
     ...skipped.map((line) => `- **not run**: ${line}`),
-    `- **the machine is shared with other sessions and noisy** (2 cores; 1-minute load average ${loadBefore.toFixed(2)} at the start, ${loadAfter.toFixed(2)} at the end): absolute figures move by tens of percent between runs, so compare rows of the same run only; the CPU columns show how much of its core each process got (server: utime+stime from /proc over the measured window; below ~95% for both means something else took the core, or the process waited)`,
+    `- **the machine is shared with other sessions and noisy** (2 cores; 1-minute load average ${run.loadBefore.toFixed(2)} at the start, ${run.loadAfter.toFixed(2)} at the end): absolute figures move by tens of percent between runs, so compare rows of the same run only; the CPU columns show how much of its core each process got (server: utime+stime from /proc over the measured window; below ~95% for both means something else took the core, or the process waited)`,
     '',
-    table(results),
+    resultsTable(results, servers, sizes, ratioColumns(results)),
     '',
     'messages/s: complete round trips per second over all connections; MiB/s: echoed payload per second in one direction; p50/p99: round-trip time of a message as the load generator sees it (send to last echoed byte, 1 µs histogram); ratios: messages/s against the node:net and Python rows of the same size in this run; server CPU µs/msg: the server\'s CPU time (user + system, the kernel\'s loopback TCP work included) per echoed message, which is less sensitive than messages/s to another process taking the core. A load generator near 100% CPU means that row may be limited by the load generator rather than the server (loopback TCP costs both sides mostly kernel time: the details below split each CPU figure into total and user time).',
     '',
     ...(targets(results) ? ['Targets of the issue (messages/s ratios of this run):', '', targets(results), ''] : []),
-    ...(failures.length ? ['**Failed cases:**', '', ...failures.map((f) => `- ${f}`), ''] : []),
-    '<details><summary>Every case of this run, in the order run</summary>',
-    '',
+    ...failureLines(run),
     detailTable(results),
-    '',
-    '</details>',
   ].join('\n');
-
-  console.log(`\n${doc}\n`);
-  if (failures.length > 0) {
-    console.error(`bench:echo: ${failures.length} case(s) failed; bench/RESULTS.md not written`);
-    process.exit(1);
-  }
-  if (write) {
-    const section = baselineServer ? 'echo-baseline' : 'echo';
-    writeSection(section, doc);
-  } else {
-    console.error('bench:echo: --quick/--no-write: bench/RESULTS.md not written');
-  }
+  finish(runner, baselineServer ? 'echo-baseline' : 'echo', doc, run);
 }
 
 /** Each node server under --cpu-prof with the same load; the top self-time functions. */
@@ -315,7 +186,7 @@ async function profile(): Promise<void> {
   const parts: string[] = [
     '## Echo benchmark: CPU profiles',
     '',
-    `Written by \`${commandLine()}\` at ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}: each server runs under \`node --cpu-prof\` (sampling every 100 µs), pinned as above, with ${connections} connections for ${warmupS} s + ${durationS} s. Self time per function, as a share of the server's busy (non-idle) samples over its whole life (start-up and warm-up included), and that share of the server's CPU time per message (user + system from /proc over the measured window). The profiler samples wall time: while another process holds the core, the thread's last state keeps collecting samples, so shares from a contended run are only roughly right. \`writeBuffer\` is Node's native write: its self time is mostly the send(2) syscall, in which the kernel also runs the loopback delivery to the peer. The profiler adds overhead of its own, so throughput here is below the table above.`,
+    `Written by \`${commandLine('bench:echo')}\` at ${timestamp(startedAt)}: each server runs under \`node --cpu-prof\` (sampling every 100 µs), pinned as above, with ${connections} connections for ${warmupS} s + ${durationS} s. Self time per function, as a share of the server's busy (non-idle) samples over its whole life (start-up and warm-up included), and that share of the server's CPU time per message (user + system from /proc over the measured window). The profiler samples wall time: while another process holds the core, the thread's last state keeps collecting samples, so shares from a contended run are only roughly right. \`writeBuffer\` is Node's native write: its self time is mostly the send(2) syscall, in which the kernel also runs the loopback delivery to the peer. The profiler adds overhead of its own, so throughput here is below the table above.`,
     '',
     ...machine(),
     `- 1-minute load average at the start: ${os.loadavg()[0]!.toFixed(2)} (the machine is shared and noisy)`,
@@ -347,11 +218,7 @@ async function profile(): Promise<void> {
       );
     }
   }
-  const doc = parts.join('\n');
-  console.log(`\n${doc}`);
-  if (write) {
-    writeSection('echo-profile', doc);
-  }
+  finish(runner, 'echo-profile', parts.join('\n'));
 }
 
 if (profileMode) await profile();
