@@ -7,7 +7,7 @@ import { Epoll } from '../../src/api/epoll.js';
 import {
   EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRBAND, EPOLLWRNORM,
 } from '../../src/core/constants.js';
-import { pipe } from '../../src/sources/pipe.js';
+import { PIPE_BUF, pipe } from '../../src/sources/pipe.js';
 import { socketpair } from '../../src/sources/socket.js';
 import { SHUT_WR } from '../../src/sources/wakeup-keys.js';
 import { stdin } from '../../src/sources/stdio.js';
@@ -38,9 +38,36 @@ export interface StreamEnds {
   close(): void;
 }
 
+/**
+ * A run of seeded random writes and reads of random sizes through a small buffer, synchronous
+ * (sources whose bytes arrive at once), checking OUT and IN against the bytes in flight.
+ */
+export interface StressRun {
+  /** What the run goes through, for its title. */
+  through: string;
+  seed: number;
+  open(): { writer: ByteWriter; reader: ByteReader; readInto(buf: Uint8Array): number | null };
+  /** Writes and reads take 1 to this many bytes. */
+  maxWrite: number;
+  maxRead: number;
+  /** Whether the writer shows OUT with `inFlight` bytes written and not yet read. */
+  writable(inFlight: number): boolean;
+  /** Writes of at most this many bytes go in whole or not at all (a pipe's PIPE_BUF). */
+  atomicUpTo?: number;
+}
+
+/** The writing end of a stress run. */
+export interface ByteWriter {
+  fileno(): number;
+  write(data: Uint8Array): number;
+  close(): void;
+}
+
 export interface ByteStreamCase {
   name: string;
   open(): Promise<StreamEnds>;
+  /** The stress run, for sources that can take one. */
+  stress?: StressRun;
   /** The reader's level once the other end stopped sending and every byte was read. */
   peerDoneLevel: number;
   /** The same once both directions are done; a string says why the source has no such state. */
@@ -87,6 +114,18 @@ const socketpairCase: ByteStreamCase = {
   peerDoneLevel: R | EPOLLRDHUP | EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND,
   bothDoneLevel: R | EPOLLRDHUP | EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND | EPOLLHUP,
   resetCode: 'ECONNRESET',
+  stress: {
+    through: '997-byte buffers',
+    seed: 42,
+    open: () => {
+      const [a, b] = socketpair({ capacity: 997 });
+      return { writer: a, reader: b, readInto: (buf) => b.recvInto(buf) };
+    },
+    maxWrite: 1500,
+    maxRead: 1200,
+    // Writable exactly while the peer's buffer has room.
+    writable: (inFlight) => inFlight < 997,
+  },
 };
 
 const pipeCase: ByteStreamCase = {
@@ -110,6 +149,19 @@ const pipeCase: ByteStreamCase = {
   peerDoneLevel: EPOLLHUP,
   bothDoneLevel: EPOLLHUP, // one direction: the writer closing ends it
   resetCode: { why: 'a pipe cannot be reset' },
+  stress: {
+    through: 'a PIPE_BUF-sized pipe',
+    seed: 1234,
+    open: () => {
+      const [r, w] = pipe({ capacity: PIPE_BUF });
+      return { writer: w, reader: r, readInto: (buf) => r.readInto(buf) };
+    },
+    maxWrite: 6000,
+    maxRead: 3000,
+    // OUT needs PIPE_BUF free: in a PIPE_BUF-sized pipe, only when it is empty.
+    writable: (inFlight) => inFlight === 0,
+    atomicUpTo: PIPE_BUF,
+  },
 };
 
 /** A TCP connection over 127.0.0.1; `end` chooses which end reads. */

@@ -2,15 +2,13 @@
 // connected, and the listener's readiness and wakeups.
 import { describe, expect, it } from 'vitest';
 import { Epoll } from '../../src/api/epoll.js';
-import { EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM } from '../../src/core/constants.js';
+import { EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDNORM } from '../../src/core/constants.js';
 import { connect } from '../../src/sources/tcp/connect.js';
 import { listen } from '../../src/sources/tcp/listener.js';
 import { listenErrnoCode } from '../../src/sources/system-errors.js';
 import { DEFAULT_TCP_RECEIVE_CAPACITY, DEFAULT_TCP_SEND_CAPACITY } from '../../src/sources/tcp/options.js';
 import { code, expectTableEmptyAfterEach, level } from '../helpers.js';
-import { next, tcpPair, until } from './tcp-helpers.js';
-
-const W = EPOLLOUT | EPOLLWRNORM;
+import { next, tcpPair, until, W } from './tcp-helpers.js';
 
 expectTableEmptyAfterEach();
 

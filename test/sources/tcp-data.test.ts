@@ -2,20 +2,13 @@
 // and send buffers (backpressure both ways), half-close and close.
 import { describe, expect, it } from 'vitest';
 import { Epoll } from '../../src/api/epoll.js';
-import {
-  EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM,
-} from '../../src/core/constants.js';
+import { EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP } from '../../src/core/constants.js';
 import { read, write } from '../../src/fd/syscalls.js';
 import { SHUT_RD, SHUT_RDWR, SHUT_WR } from '../../src/sources/wakeup-keys.js';
 import { bytes, code, expectTableEmptyAfterEach, level, text } from '../helpers.js';
 import {
-  describeEachTcpPath, next, offered, pattern, receiveAtLeast, recvExactly, recvToEof, sendAll, tcpPair, until,
+  describeEachTcpPath, next, offered, pattern, R, receiveAtLeast, recvExactly, recvToEof, RSHUT, sendAll, tcpPair, until, W,
 } from './tcp-helpers.js';
-
-const R = EPOLLIN | EPOLLRDNORM;
-const W = EPOLLOUT | EPOLLWRNORM;
-/** The receive side is finished: readable (for the EOF) and RDHUP. */
-const RSHUT = R | EPOLLRDHUP;
 
 expectTableEmptyAfterEach();
 

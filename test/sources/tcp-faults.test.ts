@@ -6,7 +6,7 @@ import { connect as netConnect, createServer, type AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest';
 import { Epoll } from '../../src/api/epoll.js';
 import {
-  EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM,
+  EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM,
 } from '../../src/core/constants.js';
 import { PosixError } from '../../src/errors.js';
 import { defaultTable } from '../../src/fd/table.js';
@@ -20,13 +20,8 @@ import { resetProbeAvailable, setResetProbe } from '../../src/sources/tcp/reset-
 import type { TcpSocket } from '../../src/sources/tcp/tcp-socket.js';
 import { bytes, code, expectTableEmptyAfterEach, level, text } from '../helpers.js';
 import {
-  closedPort, describeEachTcpPath, next, offered, pattern, receiveAtLeast, recvToEof, sendAll, tcpPair, until,
+  closedPort, describeEachTcpPath, next, offered, pattern, receiveAtLeast, recvToEof, RSHUT, sendAll, tcpPair, until, W,
 } from './tcp-helpers.js';
-
-const R = EPOLLIN | EPOLLRDNORM;
-const W = EPOLLOUT | EPOLLWRNORM;
-/** The receive side is finished: readable (for the EOF) and RDHUP. */
-const RSHUT = R | EPOLLRDHUP;
 
 expectTableEmptyAfterEach();
 afterEach(() => {

@@ -3,7 +3,7 @@
 // the test at its deadline.
 import { afterAll, beforeAll, describe } from 'vitest';
 import { Epoll } from '../../src/api/epoll.js';
-import { EPOLLET, EPOLLIN, EPOLLOUT } from '../../src/core/constants.js';
+import { EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM } from '../../src/core/constants.js';
 import { connect } from '../../src/sources/tcp/connect.js';
 import { setInternals, tcpPaths, type TcpPaths } from '../../src/sources/tcp/net-internals.js';
 import { listen, type Listener } from '../../src/sources/tcp/listener.js';
@@ -12,6 +12,11 @@ import type { TcpSocket } from '../../src/sources/tcp/tcp-socket.js';
 
 /** How long any single wait in these tests may take before the test fails. */
 export const WAIT_MS = 5000;
+
+/** A TCP socket's levels (tcp_poll): readable, writable, and the receive side finished (readable for the EOF, and RDHUP). */
+export const R = EPOLLIN | EPOLLRDNORM;
+export const W = EPOLLOUT | EPOLLWRNORM;
+export const RSHUT = R | EPOLLRDHUP;
 
 /**
  * Waits until `file` is ready for any bit of `mask` (level-triggered, in an Epoll of its own) and
