@@ -78,6 +78,14 @@ function select(c: ReadinessCore, r: number[], w: number[], x: number[]): { coun
 }
 
 describe.each(cores)('%s core', (_name, create) => {
+  /** A core with source 1 watched by instance 2 for `events` (the ADD must succeed). */
+  function watching(events: number): ReadinessCore {
+    const c = create();
+    setup(c, [1], [2]);
+    expect(c.ctl(2, ADD, 1, events)).toBe(0);
+    return c;
+  }
+
   // ------------------------------------------------------------------ descriptors
 
   describe('descriptors', () => {
@@ -210,26 +218,20 @@ describe.each(cores)('%s core', (_name, create) => {
     });
 
     it('EINVAL: EXCLUSIVE misuse comes before EEXIST', () => {
-      const c = create();
-      setup(c, [1], [2]);
-      expect(c.ctl(2, ADD, 1, EPOLLIN)).toBe(0);
+      const c = watching(EPOLLIN);
       expect(c.ctl(2, ADD, 1, (EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT) | 0)).toBe(EINVAL);
       expect(c.ctl(2, ADD, 1, EPOLLIN | EPOLLEXCLUSIVE)).toBe(EEXIST);
     });
 
     it('EXCLUSIVE in the mask of DEL is ignored', () => {
-      const c = create();
-      setup(c, [1], [2]);
-      expect(c.ctl(2, ADD, 1, EPOLLIN)).toBe(0);
+      const c = watching(EPOLLIN);
       expect(c.ctl(2, DEL, 1, (EPOLLEXCLUSIVE | EPOLLONESHOT) | 0)).toBe(0);
       expect(c.ctl(2, DEL, 1, EPOLLEXCLUSIVE)).toBe(ENOENT);
     });
 
     it('EINVAL: MOD of an item added with EXCLUSIVE, whatever the new mask', () => {
       // epoll_ctl(2): "EPOLL_CTL_MOD was requested on an fd added with EPOLLEXCLUSIVE".
-      const c = create();
-      setup(c, [1], [2]);
-      expect(c.ctl(2, ADD, 1, EPOLLIN | EPOLLEXCLUSIVE)).toBe(0);
+      const c = watching(EPOLLIN | EPOLLEXCLUSIVE);
       expect(c.ctl(2, MOD, 1, EPOLLIN)).toBe(EINVAL);
       expect(c.ctl(2, MOD, 1, EPOLLOUT)).toBe(EINVAL);
       expect(c.ctl(2, DEL, 1, 0)).toBe(0);
@@ -436,9 +438,7 @@ describe.each(cores)('%s core', (_name, create) => {
     });
 
     it('an invalid maxEvents consumes nothing', () => {
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, EPOLLIN | EPOLLET);
+      const c = watching(EPOLLIN | EPOLLET);
       c.set(1, EPOLLIN, EPOLLIN);
       expect(c.wait(2, 0)).toBe(EINVAL);
       expect(wait(c, 2)).toEqual([[1, EPOLLIN]]);
@@ -446,9 +446,7 @@ describe.each(cores)('%s core', (_name, create) => {
 
     it('LT: reported by every wait while ready, not after the level drops', () => {
       // epoll(7): level-triggered has the semantics of poll(2).
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, EPOLLIN);
+      const c = watching(EPOLLIN);
       c.set(1, EPOLLIN, EPOLLIN);
       expect(wait(c, 2)).toEqual([[1, EPOLLIN]]);
       expect(wait(c, 2)).toEqual([[1, EPOLLIN]]);
@@ -462,9 +460,7 @@ describe.each(cores)('%s core', (_name, create) => {
 
     it('ET: reported once, again on a new edge even if undrained', () => {
       // epoll(7): "multiple events can be generated upon receipt of multiple chunks of data".
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, EPOLLIN | EPOLLET);
+      const c = watching(EPOLLIN | EPOLLET);
       c.set(1, EPOLLIN, EPOLLIN);
       expect(wait(c, 2)).toEqual([[1, EPOLLIN]]);
       expect(wait(c, 2)).toEqual([]);
@@ -476,9 +472,7 @@ describe.each(cores)('%s core', (_name, create) => {
 
     it('ET: not reported again after set() without an edge', () => {
       // epoll(7) pipe example: the second epoll_wait may block although data remains.
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, EPOLLIN | EPOLLET);
+      const c = watching(EPOLLIN | EPOLLET);
       c.set(1, EPOLLIN, EPOLLIN);
       expect(wait(c, 2)).toEqual([[1, EPOLLIN]]);
       c.set(1, EPOLLIN | EPOLLOUT, 0);
@@ -486,9 +480,7 @@ describe.each(cores)('%s core', (_name, create) => {
     });
 
     it('ET: an edge that does not match the interest mask is ignored', () => {
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, EPOLLIN | EPOLLET);
+      const c = watching(EPOLLIN | EPOLLET);
       c.set(1, EPOLLIN | EPOLLOUT, EPOLLOUT);
       expect(wait(c, 2)).toEqual([]);
       c.set(1, EPOLLIN | EPOLLOUT, EPOLLIN | EPOLLOUT);
@@ -497,9 +489,7 @@ describe.each(cores)('%s core', (_name, create) => {
 
     it('ONESHOT: disarmed after one report, stays registered (EEXIST), MOD re-arms and re-evaluates', () => {
       // epoll(7): with EPOLLONESHOT the fd is disabled after one event until EPOLL_CTL_MOD.
-      const c = create();
-      setup(c, [1], [2]);
-      expect(c.ctl(2, ADD, 1, EPOLLIN | EPOLLONESHOT)).toBe(0);
+      const c = watching(EPOLLIN | EPOLLONESHOT);
       c.set(1, EPOLLIN, EPOLLIN);
       expect(wait(c, 2)).toEqual([[1, EPOLLIN]]);
       expect(wait(c, 2)).toEqual([]);
@@ -520,9 +510,7 @@ describe.each(cores)('%s core', (_name, create) => {
     });
 
     it('ONESHOT: a disarmed item is not reported even while its level is high (ERR/HUP too)', () => {
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, EPOLLIN | EPOLLONESHOT);
+      const c = watching(EPOLLIN | EPOLLONESHOT);
       c.set(1, EPOLLIN, EPOLLIN);
       expect(wait(c, 2)).toEqual([[1, EPOLLIN]]);
       c.set(1, EPOLLIN | EPOLLHUP | EPOLLERR, EPOLLHUP | EPOLLERR);
@@ -531,9 +519,7 @@ describe.each(cores)('%s core', (_name, create) => {
     });
 
     it('ONESHOT with MOD to a mask without ONESHOT makes the item LT again', () => {
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, EPOLLIN | EPOLLONESHOT);
+      const c = watching(EPOLLIN | EPOLLONESHOT);
       c.set(1, EPOLLIN, EPOLLIN);
       expect(wait(c, 2)).toEqual([[1, EPOLLIN]]);
       c.ctl(2, MOD, 1, EPOLLIN);
@@ -543,9 +529,7 @@ describe.each(cores)('%s core', (_name, create) => {
 
     it('MOD of a still-ready ET item reports it again (epoll59)', () => {
       // epoll_ctl(2) / Linux's selftest epoll59: EPOLL_CTL_MOD rereads available I/O.
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, EPOLLIN | EPOLLET);
+      const c = watching(EPOLLIN | EPOLLET);
       c.set(1, EPOLLIN, EPOLLIN);
       expect(wait(c, 2)).toEqual([[1, EPOLLIN]]);
       expect(wait(c, 2)).toEqual([]);
@@ -572,18 +556,14 @@ describe.each(cores)('%s core', (_name, create) => {
     });
 
     it('the reported mask is level & interest: input flags never, unrequested bits never', () => {
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, (EPOLLIN | EPOLLET | EPOLLONESHOT | EPOLLWAKEUP) | 0);
+      const c = watching((EPOLLIN | EPOLLET | EPOLLONESHOT | EPOLLWAKEUP) | 0);
       c.set(1, EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLMSG, EPOLLIN);
       expect(wait(c, 2)).toEqual([[1, EPOLLIN]]);
     });
 
     it('several wakeups coalesce into one entry holding the level at the time of the wait', () => {
       // epoll(7): events between two epoll_wait calls are combined into one entry.
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
+      const c = watching(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
       c.set(1, EPOLLIN, EPOLLIN);
       c.set(1, EPOLLIN | EPOLLOUT, EPOLLOUT);
       c.set(1, EPOLLIN | EPOLLOUT | EPOLLRDHUP, EPOLLRDHUP);
@@ -680,9 +660,7 @@ describe.each(cores)('%s core', (_name, create) => {
     });
 
     it('a reused number never sees an old event, and its generation changes', () => {
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, EPOLLIN);
+      const c = watching(EPOLLIN);
       c.set(1, EPOLLIN, EPOLLIN);
       expect(c.generation(1)).toBe(1);
       c.close(1);
@@ -740,9 +718,7 @@ describe.each(cores)('%s core', (_name, create) => {
 
     it('polling an inner instance does not consume its ET events (epoll6)', () => {
       // Linux's selftest epoll6: poll() on an epoll fd must not eat its edge-triggered events.
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, EPOLLIN | EPOLLET);
+      const c = watching(EPOLLIN | EPOLLET);
       c.set(1, EPOLLIN, EPOLLIN);
       expect(c.level(2)).toBe(READY);
       expect(c.level(2)).toBe(READY);
@@ -907,9 +883,7 @@ describe.each(cores)('%s core', (_name, create) => {
     });
 
     it('an exclusive item is LT by default and reported like any other', () => {
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, EPOLLIN | EPOLLEXCLUSIVE);
+      const c = watching(EPOLLIN | EPOLLEXCLUSIVE);
       c.set(1, EPOLLIN, EPOLLIN);
       expect(wait(c, 2)).toEqual([[1, EPOLLIN]]);
       expect(wait(c, 2)).toEqual([[1, EPOLLIN]]);
@@ -960,9 +934,7 @@ describe.each(cores)('%s core', (_name, create) => {
     });
 
     it('a delivery to an already queued item notifies again after a take', () => {
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, EPOLLIN);
+      const c = watching(EPOLLIN);
       c.setWaiters(2, 1);
       c.set(1, EPOLLIN, EPOLLIN);
       expect(c.takeNotified()).toEqual([2]);
@@ -1083,9 +1055,7 @@ describe.each(cores)('%s core', (_name, create) => {
     });
 
     it('an instance is read-ready while it has something to report', () => {
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, EPOLLIN);
+      const c = watching(EPOLLIN);
       expect(select(c, [2], [2], [2])).toEqual({ count: 0, ready: [0, 0, 0] });
       c.set(1, EPOLLIN, EPOLLIN);
       expect(select(c, [2], [2], [2])).toEqual({ count: 1, ready: [1, 0, 0] });
@@ -1103,9 +1073,7 @@ describe.each(cores)('%s core', (_name, create) => {
     });
 
     it('EBADF drops nothing: a stale instance item survives a failed select', () => {
-      const c = create();
-      setup(c, [1], [2]);
-      c.ctl(2, ADD, 1, EPOLLIN);
+      const c = watching(EPOLLIN);
       c.set(1, EPOLLIN, EPOLLIN);
       c.set(1, 0, 0);
       expect(select(c, [2, 9], [], []).count).toBe(EBADF);
