@@ -80,6 +80,21 @@ export function num(n: number, digits = 1): string {
   return n.toFixed(digits);
 }
 
+/** A column of a markdown table: its heading and its cell for a row (numbers, so right-aligned, unless `left`). */
+export interface Column<R> {
+  head: string;
+  cell: (r: R) => string;
+  left?: boolean;
+}
+
+export function markdownTable<R>(columns: Column<R>[], rows: R[]): string {
+  return [
+    `| ${columns.map((c) => c.head).join(' | ')} |`,
+    `|${columns.map((c) => (c.left ? '---' : '---:')).join('|')}|`,
+    ...rows.map((r) => `| ${columns.map((c) => c.cell(r)).join(' | ')} |`),
+  ].join('\n');
+}
+
 export interface TableOptions {
   /** Heading of the key column ("N", "op"). */
   key: string;
@@ -92,26 +107,26 @@ export interface TableOptions {
 }
 
 /**
- * One table: every row with ops/s, mean and median ns per op, ns per event (or entry), and its
- * median time relative to the baseline row of the same key. Derived columns use the median: on a
- * shared machine a preempted batch inflates the mean.
+ * One table of tinybench rows: ops/s, mean and median ns per op, ns per event (or entry), and each
+ * row's median time relative to the baseline row of the same key. Derived columns use the median:
+ * on a shared machine a preempted batch inflates the mean.
  */
 export function table(title: string, rows: Row[], { key, per, baseline, notes = [] }: TableOptions): string {
-  const lines = [
-    `### ${title}`,
-    '',
-    `| ${key} | impl | ops/s | mean ns/op | p50 ns/op | ±rme | p50 ${per} | p50 time vs ${baseline} |`,
-    '|---|---|---:|---:|---:|---:|---:|---:|',
-  ];
-  for (const r of rows) {
+  const ratio = (r: Row): string => {
     const base = rows.find((x) => x.key === r.key && x.impl === baseline);
-    const ratio = base ? `${(r.p50Ns / base.p50Ns).toFixed(2)}×` : '';
-    lines.push(
-      `| ${r.key} | ${r.impl}${r.note ? ` (${r.note})` : ''} | ${num(1e9 / r.meanNs, 0)} | ${num(r.meanNs)} | ${num(r.p50Ns)} | ${r.rme.toFixed(1)}% | ${num(r.p50Ns / r.perOp, 2)} | ${ratio} |`,
-    );
-  }
-  if (notes.length > 0) lines.push('', ...notes);
-  return lines.join('\n') + '\n';
+    return base ? `${(r.p50Ns / base.p50Ns).toFixed(2)}×` : '';
+  };
+  const body = markdownTable<Row>([
+    { head: key, cell: (r) => r.key, left: true },
+    { head: 'impl', cell: (r) => `${r.impl}${r.note ? ` (${r.note})` : ''}`, left: true },
+    { head: 'ops/s', cell: (r) => num(1e9 / r.meanNs, 0) },
+    { head: 'mean ns/op', cell: (r) => num(r.meanNs) },
+    { head: 'p50 ns/op', cell: (r) => num(r.p50Ns) },
+    { head: '±rme', cell: (r) => `${r.rme.toFixed(1)}%` },
+    { head: `p50 ${per}`, cell: (r) => num(r.p50Ns / r.perOp, 2) },
+    { head: `p50 time vs ${baseline}`, cell: ratio },
+  ], rows);
+  return [`### ${title}`, '', body, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n') + '\n';
 }
 
 export function pass(ok: boolean): string {

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { commandLine, root, timestamp, writeSection } from '../report.js';
+import { commandLine, markdownTable, root, timestamp, writeSection, type Column } from '../report.js';
 
 // ---------------------------------------------------------------------------------------------
 // Flags: both runners take --quick, --no-write, --connections, --duration, --warmup, --sizes and
@@ -365,25 +365,10 @@ export function roundsText(rounds: number): string {
   return rounds === 1 ? 'one round' : `${rounds} rounds (rows: the round with the median messages/s)`;
 }
 
-/** A runner's own column: its heading and its cell for a row (numbers, so right-aligned, unless `left`). */
-export interface Column<R> {
-  head: string;
-  cell: (r: R) => string;
-  left?: boolean;
-}
-
-function markdown<R>(columns: Column<R>[], rows: R[]): string {
-  return [
-    `| ${columns.map((c) => c.head).join(' | ')} |`,
-    `|${columns.map((c) => (c.left ? '---' : '---:')).join('|')}|`,
-    ...rows.map((r) => `| ${columns.map((c) => c.cell(r)).join(' | ')} |`),
-  ].join('\n');
-}
-
 /** One row per server and size (the median round); `own` columns stand after p99. */
 export function resultsTable<R extends CaseResult>(results: R[], servers: Server[], sizes: number[], own: Column<R>[]): string {
   const rows = sizes.flatMap((size) => servers.flatMap((server) => pick(results, server.key, size) ?? []));
-  return markdown<R>([
+  return markdownTable<R>([
     { head: 'server', cell: (r) => r.server.label, left: true },
     { head: 'size', cell: (r) => fmtSize(r.size) },
     { head: 'messages/s', cell: (r) => fmtInt(r.messagesPerS) },
@@ -403,7 +388,7 @@ export function detailTable<R extends CaseResult>(results: R[], own: Column<R>[]
   return [
     '<details><summary>Every case of this run, in the order run</summary>',
     '',
-    markdown<R & { index: number }>([
+    markdownTable<R & { index: number }>([
       { head: '#', cell: (r) => String(r.index) },
       { head: 'server', cell: (r) => r.server.label, left: true },
       { head: 'size', cell: (r) => fmtSize(r.size) },

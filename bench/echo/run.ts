@@ -21,10 +21,10 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { commandLine, machineLine, root, timestamp } from '../report.js';
+import { commandLine, machineLine, root, timestamp, type Column } from '../report.js';
 import {
   detailTable, failureLines, finish, fmtInt, fmtPct, fmtSize, hasTaskset, measure, parseRunner, pick, resultsTable,
-  roundsText, runRounds, sectionHead, spawnServer, type CaseResult, type Column, type Server,
+  roundsText, runRounds, sectionHead, spawnServer, type CaseResult, type Server,
 } from './harness.js';
 import { summarize } from './profile.js';
 

@@ -15,10 +15,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { machineLine, root } from '../report.js';
+import { machineLine, root, type Column } from '../report.js';
 import {
   detailTable, failureLines, finish, fmtInt, hasTaskset, measure, parseRunner, pick, resultsTable, roundsText, runRounds,
-  sectionHead, spawnServer, type CaseResult, type Column, type Server,
+  sectionHead, spawnServer, type CaseResult, type Server,
 } from '../echo/harness.js';
 
 const TARGET = 0.5;
