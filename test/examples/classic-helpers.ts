@@ -8,7 +8,10 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 
-/** How long any single wait in these tests may take before the test fails. */
+/**
+ * How long any single wait in these tests may take before the test fails: twice tcp-helpers.ts's
+ * in-process WAIT_MS, since a wait here may include a child process starting its runtime.
+ */
 export const WAIT_MS = 10_000;
 
 /** ASCII upper case, the replies every upper-casing server gives. */
@@ -110,15 +113,6 @@ export async function upperCaseEchoServer(): Promise<TestServer> {
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** A port on 127.0.0.1 that nothing listens on (it was bound and released just now). */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export interface Child {

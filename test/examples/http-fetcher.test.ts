@@ -7,7 +7,8 @@ import {
   SELECTORS, bodyFor, fetchAll, formatResult, startHttpServer, type FetchResult, type LocalHttpServer,
 } from '../../examples/http-fetcher.js';
 import { expectTableEmptyAfterEach } from '../helpers.js';
-import { closedPort, killChildrenAfterEach, runExample, within } from './classic-helpers.js';
+import { closedPort } from '../sources/tcp-helpers.js';
+import { killChildrenAfterEach, runExample, within } from './classic-helpers.js';
 
 expectTableEmptyAfterEach();
 killChildrenAfterEach();

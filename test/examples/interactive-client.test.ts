@@ -8,8 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ClientError, runInteractiveClient } from '../../examples/interactive-client.js';
 import { stdin } from '../../src/index.js';
 import { expectTableEmptyAfterEach } from '../helpers.js';
+import { closedPort } from '../sources/tcp-helpers.js';
 import {
-  closedPort, killChildrenAfterEach, runExample, upper, upperCaseEchoServer, within, type TestServer,
+  killChildrenAfterEach, runExample, upper, upperCaseEchoServer, within, type TestServer,
 } from './classic-helpers.js';
 
 expectTableEmptyAfterEach();

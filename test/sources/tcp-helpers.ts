@@ -1,6 +1,8 @@
-// Helpers for the TCP tests: waiting on readiness with a deadline, connected pairs, whole reads
-// and writes. Nothing here sleeps: every wait is an Epoll wait that ends on an event or fails
-// the test at its deadline.
+// Helpers for the TCP tests (the sources', the loop's and the example programs'): waiting on
+// readiness with a deadline, connected pairs, whole reads and writes, a refused port. Nothing
+// here sleeps: every wait is an Epoll wait that ends on an event or fails the test at its
+// deadline.
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { Epoll } from '../../src/api/epoll.js';
 import { EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM } from '../../src/core/constants.js';
@@ -143,11 +145,15 @@ export function pattern(n: number, seed: number): Uint8Array {
   return out;
 }
 
-/** A port that was just listening and is now closed: connecting to it is refused. */
+/**
+ * A port on 127.0.0.1 that nothing listens on (bound and released just now): connecting to it is
+ * refused. Bound with node:net, so that it does not depend on the Listener under test.
+ */
 export async function closedPort(): Promise<number> {
-  const listener = await listen();
-  const { port } = listener.address();
-  listener.close();
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
 
