@@ -25,11 +25,17 @@ export const ITERATIONS = quick ? 8 : 32;
 /** Defeats dead-code elimination of the measured loops: every batch adds its result here. */
 export let sink = 0;
 
-export const gc: () => void = (() => {
-  setFlagsFromString('--expose-gc');
-  const fn = runInNewContext('gc') as (() => void) | undefined;
-  return typeof fn === 'function' ? fn : () => {};
-})();
+let collect: (() => void) | undefined;
+
+/** A full GC, so that a heap measure or the next case starts from the same floor (exposed on first use). */
+export function gc(): void {
+  if (collect === undefined) {
+    setFlagsFromString('--expose-gc');
+    const fn = runInNewContext('gc') as (() => void) | undefined;
+    collect = typeof fn === 'function' ? fn : () => {};
+  }
+  collect();
+}
 
 /**
  * A tinybench task running `inner` operations per sample, timed as one batch, so that sub-100 ns
