@@ -1,9 +1,11 @@
-// Compiles small AssemblyScript guests written inline in the host tests, in-process with asc's
-// API (no wat2wasm here). Each guest declares the preview1 calls it uses itself.
+// The WASI tests' guests: small AssemblyScript guests written inline in the host tests, compiled
+// in-process with asc's API (no wat2wasm here), each declaring the preview1 calls it uses; and
+// the guests scripts/build-guests.mjs builds before the tests (builtGuestPath).
 import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import { runWasi, type RunWasiOptions } from '../../src/index.js';
 
@@ -165,4 +167,12 @@ export function guestsForFile(sources: Record<string, string>, workPrefix?: stri
 
 export async function readText(path: string): Promise<string> {
   return (await readFile(path)).toString('utf8');
+}
+
+/**
+ * A guest scripts/build-guests.mjs built into build/guests/ (from test/wasi/guests/*.ts and
+ * test/wasi/c/echo.c; npm's pretest runs it): echo, upper, echo-c.
+ */
+export function builtGuestPath(name: string): string {
+  return fileURLToPath(new URL(`../../build/guests/${name}.wasm`, import.meta.url));
 }

@@ -16,19 +16,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runWasi } from '../../src/index.js';
 import { within } from '../examples/classic-helpers.js';
-
-const guestPath = (name: string): string =>
-  fileURLToPath(new URL(`../../build/guests/${name}.wasm`, import.meta.url));
+import { builtGuestPath } from './as-compile.js';
 
 // The C guest needs clang-14 and Debian's wasi-libc (.ci/run installs them). The build decides:
 // without the toolchain it writes echo-c.missing instead of echo-c.wasm, and the C tests skip
 // with that reason in their titles. (Neither file: the guests were not built, and the tests fail.)
-const missingPath = guestPath('echo-c').replace(/\.wasm$/, '.missing');
+const missingPath = builtGuestPath('echo-c').replace(/\.wasm$/, '.missing');
 const noC = existsSync(missingPath) ? readFileSync(missingPath, 'utf8').trim() : undefined;
 const needsC = (title: string): string => (noC ? `${title} [skipped: ${noC}]` : title);
 
 function loadGuest(name: string): WebAssembly.Module {
-  const path = guestPath(name);
+  const path = builtGuestPath(name);
   if (!existsSync(path)) throw new Error(`${path} is missing: run npm run build:guests`);
   return new WebAssembly.Module(readFileSync(path));
 }
@@ -392,7 +390,7 @@ async function startGuest(name: string, args: string[]) {
   const outFd = openSync(outPath, 'w');
   let port!: (n: number) => void;
   const listening = new Promise<number>((resolve) => (port = resolve));
-  const run = runWasi(guestPath(name), {
+  const run = runWasi(builtGuestPath(name), {
     args, listen: [{ host: '127.0.0.1', port: 0 }], stdout: outFd, stderr: outFd,
     onListening: (addresses) => port(addresses[0].port),
   });
@@ -465,7 +463,7 @@ describe('upper guest under runWasi', () => {
     const script = join(dir, 'run-upper.mjs');
     writeFileSync(script, `import { runWasi } from ${JSON.stringify(pathToFileURL(dist).href)};
       process.exitCode = (await runWasi(process.argv[2], { args: ['upper'] })).exitCode;\n`);
-    const child = spawn(process.execPath, [script, guestPath('upper')]);
+    const child = spawn(process.execPath, [script, builtGuestPath('upper')]);
     let stdout = '';
     let stderr = '';
     let wake = (): void => {};

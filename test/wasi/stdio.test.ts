@@ -7,11 +7,10 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runWasi, WasiTrapError, type RunWasiOptions } from '../../src/index.js';
 import { within } from '../examples/classic-helpers.js';
-import { guestsForFile } from './as-compile.js';
+import { builtGuestPath, guestsForFile } from './as-compile.js';
 
 const OUT_HELPERS = `
 function put(fd: u32, s: string): void {
@@ -339,7 +338,7 @@ describe('stdin', () => {
   });
 
   it('a Readable polled with poll_oneoff: the upper guest answers each line as it comes', async () => {
-    const upper = fileURLToPath(new URL('../../build/guests/upper.wasm', import.meta.url));
+    const upper = builtGuestPath('upper');
     const input = new PassThrough();
     let out = '';
     let wake = (): void => {};
