@@ -55,6 +55,7 @@ const enum S {
   INST = 1,
   EVENTS = 2,
   FD_NEXT = 3,
+  // Each PREV follows its NEXT: the list functions find it at links + 1.
   EP_NEXT = 4,
   EP_PREV = 5,
   RD_NEXT = 6,
@@ -231,43 +232,52 @@ export class TypedCore implements ReadinessCore {
     return 0;
   }
 
-  // ---- Ready list: head's rdPrev is the tail; rdPrev == 0 means not queued. ----
+  // ---- Intrusive lists (assembly/records.ts's listAppend/listUnlink): a header field holds the
+  // first item; an item's links are [next, prev] at `links`, the first item's prev is the tail.
+  // The ready list (RD_HEAD, RD_NEXT: rdPrev == 0 means not queued) and the interest list
+  // (EP_HEAD, EP_NEXT) are both such lists. ----
 
-  private enqueue(e: number, i: number): void {
+  private listAppend(e: number, head: number, i: number, links: number): void {
     const s = this.slab;
-    const eb = e << 3;
-    const ib = i << 3;
-    const head = s[eb + S.RD_HEAD]!;
-    s[ib + S.RD_NEXT] = 0;
-    if (head === 0) {
-      s[eb + S.RD_HEAD] = i;
-      s[ib + S.RD_PREV] = i;
+    const first = s[(e << 3) + head]!;
+    const at = (i << 3) + links;
+    s[at] = 0;
+    if (first === 0) {
+      s[(e << 3) + head] = i;
+      s[at + 1] = i;
     } else {
-      const hb = head << 3;
-      const tail = s[hb + S.RD_PREV]!;
-      s[(tail << 3) + S.RD_NEXT] = i;
-      s[ib + S.RD_PREV] = tail;
-      s[hb + S.RD_PREV] = i;
+      const firstAt = (first << 3) + links;
+      const tail = s[firstAt + 1]!;
+      s[(tail << 3) + links] = i;
+      s[at + 1] = tail;
+      s[firstAt + 1] = i;
     }
   }
 
-  private unqueue(e: number, i: number): void {
+  /** Unlinks item i from header e's list and zeroes its links. */
+  private listUnlink(e: number, head: number, i: number, links: number): void {
     const s = this.slab;
-    const eb = e << 3;
-    const ib = i << 3;
-    const head = s[eb + S.RD_HEAD]!;
-    const next = s[ib + S.RD_NEXT]!;
-    if (i === head) {
-      s[eb + S.RD_HEAD] = next;
-      if (next !== 0) s[(next << 3) + S.RD_PREV] = s[ib + S.RD_PREV]!;
+    const first = s[(e << 3) + head]!;
+    const at = (i << 3) + links;
+    const next = s[at]!;
+    const prev = s[at + 1]!;
+    if (i === first) {
+      s[(e << 3) + head] = next;
+      if (next !== 0) s[(next << 3) + links + 1] = prev;
     } else {
-      const prev = s[ib + S.RD_PREV]!;
-      s[(prev << 3) + S.RD_NEXT] = next;
-      if (next !== 0) s[(next << 3) + S.RD_PREV] = prev;
-      else s[(head << 3) + S.RD_PREV] = prev;
+      s[(prev << 3) + links] = next;
+      s[((next !== 0 ? next : first) << 3) + links + 1] = prev;
     }
-    s[ib + S.RD_PREV] = 0;
-    s[ib + S.RD_NEXT] = 0;
+    s[at] = 0;
+    s[at + 1] = 0;
+  }
+
+  private enqueue(e: number, i: number): void {
+    this.listAppend(e, S.RD_HEAD, i, S.RD_NEXT);
+  }
+
+  private unqueue(e: number, i: number): void {
+    this.listUnlink(e, S.RD_HEAD, i, S.RD_NEXT);
   }
 
   // ---- Notification list: -1 ends it; 0 = not in it. ----
@@ -356,28 +366,11 @@ export class TypedCore implements ReadinessCore {
     else s[(prev << 3) + S.FD_NEXT] = s[(i << 3) + S.FD_NEXT]!;
   }
 
-  private unlinkInterest(e: number, i: number): void {
-    const s = this.slab;
-    const eb = e << 3;
-    const ib = i << 3;
-    const head = s[eb + S.EP_HEAD]!;
-    const next = s[ib + S.EP_NEXT]!;
-    if (i === head) {
-      s[eb + S.EP_HEAD] = next;
-      if (next !== 0) s[(next << 3) + S.EP_PREV] = s[ib + S.EP_PREV]!;
-    } else {
-      const prev = s[ib + S.EP_PREV]!;
-      s[(prev << 3) + S.EP_NEXT] = next;
-      if (next !== 0) s[(next << 3) + S.EP_PREV] = prev;
-      else s[(head << 3) + S.EP_PREV] = prev;
-    }
-  }
-
   private removeItem(i: number, fromWatchers: boolean): void {
     const s = this.slab;
     const e = s[(i << 3) + S.INST]!;
     if (s[(i << 3) + S.RD_PREV] !== 0) this.unqueue(e, i);
-    this.unlinkInterest(e, i);
+    this.listUnlink(e, S.EP_HEAD, i, S.EP_NEXT);
     if (fromWatchers) this.unlinkWatcher(i);
     if (this.isEpoll(s[(i << 3) + S.FD]!)) s[(e << 3) + S.NESTED]!--;
     this.freeRecord(i);
@@ -575,19 +568,8 @@ export class TypedCore implements ReadinessCore {
       while (s[(w << 3) + S.FD_NEXT] !== 0) w = s[(w << 3) + S.FD_NEXT]!;
       s[(w << 3) + S.FD_NEXT] = i;
     }
-    // Append to the interest list.
-    const eb = e << 3;
-    const head = s[eb + S.EP_HEAD]!;
-    if (head === 0) {
-      s[eb + S.EP_HEAD] = i;
-      s[ib + S.EP_PREV] = i;
-    } else {
-      const tail = s[(head << 3) + S.EP_PREV]!;
-      s[(tail << 3) + S.EP_NEXT] = i;
-      s[ib + S.EP_PREV] = tail;
-      s[(head << 3) + S.EP_PREV] = i;
-    }
-    if (targetIsEpoll) s[eb + S.NESTED]!++;
+    this.listAppend(e, S.EP_HEAD, i, S.EP_NEXT);
+    if (targetIsEpoll) s[(e << 3) + S.NESTED]!++;
     if (this.itemRevents(i) !== 0) this.deliver(i);
     return 0;
   }
