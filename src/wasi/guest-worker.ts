@@ -14,12 +14,12 @@ import { EBADF, WasiErrno } from './errno.js';
 import { GuestContext, GuestExit, GuestStopped, type RawImports } from './guest-context.js';
 import { GuestMemory } from './memory.js';
 import { SharedState, type SharedLayout } from './shared-state.js';
+import { clockResGet, clockTimeGet } from './syscalls/clock.js';
 import {
   fdClose, fdFdstatGet, fdFdstatSetFlags, fdFilestatGet, fdRead, fdRenumber, fdWrite, SOCKET_REFUSALS,
 } from './syscalls/fd.js';
 import { pollOneoff } from './syscalls/poll-oneoff.js';
 import { sockAccept, sockRecv, sockSend, sockShutdown } from './syscalls/sock.js';
-import { clockResGet, clockTimeGet } from './syscalls/stdio.js';
 import { isTrap, trapKind } from './traps.js';
 
 /** What run-wasi.ts sends. */

@@ -1,7 +1,8 @@
 import { EBADF, EINVAL, SUCCESS, WasiErrno } from '../errno.js';
 import { nodeFdOpen, type GuestContext, type SocketFd, type StdioFd } from '../guest-context.js';
 import { F_RX_DONE, F_TX_DONE, S_ERROR, S_FLAGS, S_PENDING } from '../shared-state.js';
-import { CLOCK_MONOTONIC, CLOCK_REALTIME, outputError, outputRoom } from './stdio.js';
+import { CLOCK_MONOTONIC, CLOCK_REALTIME } from './clock.js';
+import { outputError, outputRoom } from './stdio.js';
 
 /** eventtype */
 const EVENTTYPE_CLOCK = 0;

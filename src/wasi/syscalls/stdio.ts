@@ -1,13 +1,11 @@
 /**
- * The guest's fds 0, 1 and 2, and its clocks: ours on every runtime. node:wasi's stdio is not the
- * same everywhere (Bun's ignores the fds it is given, Deno's worker writes nothing to them), so:
+ * The guest's fds 0, 1 and 2: ours on every runtime. node:wasi's stdio is not the same everywhere
+ * (Bun's ignores the fds it is given, Deno's worker writes nothing to them), so:
  * - stdout/stderr: each fd_write posts its bytes to the main thread, which writes them to the
  *   embedder's target (an fd, a Writable or a callback) in order. OUT_INFLIGHT_1/2 count the bytes
  *   posted and not yet written; a write waits while it is above OUT_LIMIT, so a guest that writes
  *   faster than its reader is held back (bounded memory) as a blocking write(2) would be.
- * - stdin: reads and polls go through an RX ring the main thread fills (see SocketHost).
- * - clock_time_get/clock_res_get for MONOTONIC and REALTIME: the clocks poll_oneoff measures its
- *   deadlines on, so that an ABSTIME deadline made from clock_time_get means the same instant.
+ * - stdin: reads and polls go through an RX ring the main thread fills (see stdin-mirror.ts).
  */
 import { EAGAIN, EBADF, SUCCESS, WasiErrno } from '../errno.js';
 import type { GuestContext, StdioFd } from '../guest-context.js';
@@ -126,24 +124,5 @@ export function stdioClose(ctx: GuestContext, entry: StdioFd): number {
   entry.closed = true;
   const slot = entry.stream === 0 ? ctx.stdinSlot() : undefined;
   if (slot !== undefined) ctx.request({ op: 'close', slot });
-  return SUCCESS;
-}
-
-/** clock ids */
-export const CLOCK_REALTIME = 0;
-export const CLOCK_MONOTONIC = 1;
-
-/** clock_time_get: MONOTONIC and REALTIME are ours; the CPU-time clocks stay node:wasi's. */
-export function clockTimeGet(ctx: GuestContext, id: number, precision: bigint, out: number): number {
-  if (id !== CLOCK_MONOTONIC && id !== CLOCK_REALTIME) {
-    return ctx.raw['clock_time_get']!(id as never, precision as never, out as never);
-  }
-  ctx.memory.setU64(out, id === CLOCK_MONOTONIC ? ctx.monotonicNs() : ctx.realtimeNs());
-  return SUCCESS;
-}
-
-export function clockResGet(ctx: GuestContext, id: number, out: number): number {
-  if (id !== CLOCK_MONOTONIC && id !== CLOCK_REALTIME) return ctx.raw['clock_res_get']!(id as never, out as never);
-  ctx.memory.setU64(out, id === CLOCK_MONOTONIC ? 1n : 1_000_000n); // hrtime's ns; Date.now()'s ms
   return SUCCESS;
 }
