@@ -240,7 +240,8 @@ class Report {
 /** A client whose received bytes can be awaited. */
 class Client {
   readonly socket: Socket;
-  readonly connected: Promise<void>;
+  /** The client itself, once connected. */
+  readonly connected: Promise<Client>;
   readonly ended: Promise<void>;
   received: Buffer = Buffer.alloc(0);
   error: Error | undefined;
@@ -248,7 +249,7 @@ class Client {
 
   constructor(port: number) {
     this.socket = connect({ host: '127.0.0.1', port });
-    this.connected = new Promise((resolve) => this.socket.once('connect', () => resolve()));
+    this.connected = new Promise((resolve) => this.socket.once('connect', () => resolve(this)));
     this.ended = new Promise((resolve) => {
       this.socket.once('end', () => resolve());
       this.socket.once('close', () => resolve());
@@ -374,10 +375,8 @@ describe('more socket paths', () => {
     let peerGot: Buffer = Buffer.alloc(0);
     let controlEnded = false;
     await run('shutRd', async (client) => {
-      const a = client();
-      await a.connected;
-      const b = client();
-      await b.connected;
+      const a = await client().connected;
+      const b = await client().connected;
       a.socket.write('hello');
       await a.bytes(1); // "1": the guest has shut down its reading side
       a.socket.write('more');
@@ -444,10 +443,8 @@ describe('more socket paths', () => {
     let bGot: Buffer = Buffer.alloc(1);
     let cGot: Buffer = Buffer.alloc(0);
     await run('renumber', async (client) => {
-      const a = client();
-      await a.connected;
-      const b = client();
-      await b.connected;
+      const a = await client().connected;
+      const b = await client().connected;
       a.socket.end('ping');
       await b.ended; // the socket renumbered over was closed
       bGot = b.received;
@@ -482,8 +479,7 @@ describe('more socket paths', () => {
     let got: string[] = [];
     await run('exhaust', async (client, clients) => {
       for (const id of [1, 2, 3]) {
-        const c = client();
-        await c.connected;
+        const c = await client().connected;
         c.socket.write(Uint8Array.of(id));
       }
       await Promise.all(clients.map((c) => c.ended));
