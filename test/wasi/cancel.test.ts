@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { AbortError, listen, runWasi } from '../../src/index.js';
 import { runCommand } from '../../src/cli/run.js';
 import { within } from '../examples/classic-helpers.js';
-import { guestsForFile } from './as-compile.js';
+import { guestsForFile } from './guest-helpers.js';
 
 const SOURCES = {
   // Accepts one connection, says so, then waits for bytes that never come.

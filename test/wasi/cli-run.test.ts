@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseRunArgs, runCommand, RunUsageError } from '../../src/cli/run.js';
-import { guestsForFile } from './as-compile.js';
+import { guestsForFile } from './guest-helpers.js';
 
 const SOURCES = {
   // Reads stdin, writes it to stdout and "err" to stderr, exits 300.

@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runWasi } from '../../src/index.js';
-import { guestsForFile } from './as-compile.js';
+import { guestsForFile } from './guest-helpers.js';
 
 // Accepts one connection (blocking), peeks one byte (so the data is there), closes without
 // reading, and exits.

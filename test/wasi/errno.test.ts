@@ -5,7 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listen, runWasi } from '../../src/index.js';
-import { guestsForFile, readText } from './as-compile.js';
+import { guestsForFile, readText } from './guest-helpers.js';
 
 const BAD = 0xfffffff0;
 

@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runWasi } from '../../src/index.js';
 import { within } from '../examples/classic-helpers.js';
-import { guestsForFile } from './as-compile.js';
+import { guestsForFile } from './guest-helpers.js';
 
 // Mode by argc: 1 = poll A (at EOF: always ready) and B; 2 = poll B and a relative clock of 0.
 // Says '1'/'2' as it accepts A/B, 'S' once the always-ready item has been reported 1000 times,

@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runWasi } from '../../src/index.js';
 import { within } from '../examples/classic-helpers.js';
-import { builtGuestPath } from './as-compile.js';
+import { builtGuestPath } from './guest-helpers.js';
 
 // The C guest needs clang-14 and Debian's wasi-libc (.ci/run installs them). The build decides:
 // without the toolchain it writes echo-c.missing instead of echo-c.wasm, and the C tests skip

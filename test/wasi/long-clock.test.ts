@@ -11,7 +11,7 @@ import { GuestMemory } from '../../src/wasi/memory.js';
 import { SharedState } from '../../src/wasi/shared-state.js';
 import { pollOneoff } from '../../src/wasi/syscalls/poll-oneoff.js';
 import { within } from '../examples/classic-helpers.js';
-import { guestsForFile } from './as-compile.js';
+import { guestsForFile } from './guest-helpers.js';
 
 const U64_MAX = 2n ** 64n - 1n;
 const MS = 1_000_000n;

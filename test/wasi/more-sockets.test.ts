@@ -13,7 +13,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runWasi, type RunWasiOptions } from '../../src/index.js';
-import { guestsForFile, readText } from './as-compile.js';
+import { guestsForFile, readText } from './guest-helpers.js';
 
 // wasi errno values (witx `errno`): BADF 8, CONNRESET 15, MFILE 33, NOTCONN 53, PIPE 64.
 const EBADF = 8;

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runWasi } from '../../src/index.js';
-import { guestsForFile } from './as-compile.js';
+import { guestsForFile } from './guest-helpers.js';
 
 const SOURCES = {
   // Writes argv then the environment (NUL-separated, as args_get lays them out), exits 7.

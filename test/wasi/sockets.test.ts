@@ -4,7 +4,7 @@
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { RunWasiOptions } from '../../src/index.js';
-import { guestsForFile } from './as-compile.js';
+import { guestsForFile } from './guest-helpers.js';
 
 const SUBSCRIPTIONS = `
 function subFd(at: usize, fd: u32, write: bool): void {

@@ -10,7 +10,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runWasi, WasiTrapError, type RunWasiOptions } from '../../src/index.js';
 import { within } from '../examples/classic-helpers.js';
-import { builtGuestPath, guestsForFile } from './as-compile.js';
+import { builtGuestPath, guestsForFile } from './guest-helpers.js';
 
 const OUT_HELPERS = `
 function put(fd: u32, s: string): void {
