@@ -11,7 +11,6 @@ export const PIPE_BUF = 4096;
 /** Linux's default pipe size (16 pages). */
 export const DEFAULT_PIPE_CAPACITY = 65536;
 
-
 export interface PipeOptions {
   /** Bytes the pipe buffers; default 65536. At least PIPE_BUF (Linux's minimum is one page). */
   capacity?: number;

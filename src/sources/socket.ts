@@ -19,7 +19,6 @@ const RCV_SHUTDOWN = 1;
 const SEND_SHUTDOWN = 2;
 const SHUTDOWN_MASK = 3;
 
-
 export interface SocketpairOptions {
   /** Bytes each direction buffers (the receiver's buffer); default 65536. */
   capacity?: number;

@@ -6,12 +6,12 @@ import { defaultTable, type DescriptorTable } from '../fd/table.js';
 import { toBytes } from './byte-queue.js';
 import { ByteReader, queueReads, type ReadQueue } from './read-rules.js';
 import { ChunkQueue } from './chunk-queue.js';
+import { SendBuffer } from './send-buffer.js';
 import { errnoCodeOf } from './system-errors.js';
 import { PIPE_READ_KEY as READ_KEY, PIPE_WRITE_KEY as WRITE_KEY, WAKE_ALL } from './wakeup-keys.js';
 
 /** Bytes stdin queues before it pauses, and stdout or stderr hold unwritten, by default. */
 export const DEFAULT_STDIO_CAPACITY = 65536;
-
 
 /** Keeps a stream's late errors from being unhandled once we stopped watching it. */
 const ignore = (): void => {};
@@ -151,18 +151,18 @@ export class StdioWriter extends Descriptor {
   readonly kind: 'stdout' | 'stderr';
   readonly capacity: number;
   readonly #stream: Writable;
-  readonly #lowWater: number;
+  readonly #sendBuffer: SendBuffer;
   #error: ErrnoCode | null = null;
-  /** OUT went away: the next drain to #lowWater is a wakeup. */
-  #full = false;
 
   /** Use `stdout()` or `stderr()`. */
   constructor(stream: Writable, fd: 1 | 2, capacity: number, table: DescriptorTable) {
     super(table, { fd });
     this.kind = fd === 1 ? 'stdout' : 'stderr';
     this.capacity = capacity;
-    this.#lowWater = Math.floor(capacity / 2);
     this.#stream = stream;
+    this.#sendBuffer = new SendBuffer(stream, capacity, () => {
+      if (!this.closed) this.#publish(WRITE_KEY);
+    });
     stream.on('error', this.#onError);
     if (stream.destroyed || stream.writableEnded) this.#error = 'EPIPE';
     this.#publish(0);
@@ -177,19 +177,13 @@ export class StdioWriter extends Descriptor {
     const bytes = toBytes(data);
     if (this.#error !== null) throw new PosixError(this.#error, `write on ${this.kind}`);
     if (bytes.length === 0) return 0;
-    const stream = this.#stream;
-    const room = this.capacity - stream.writableLength;
-    if (room <= 0) {
-      this.#full = true;
-      return 0;
-    }
+    const buffer = this.#sendBuffer;
+    const room = buffer.room();
+    if (room === 0) return 0;
     const n = Math.min(bytes.length, room);
     // The stream keeps what it is given until written: give it bytes of our own.
-    stream.write(typeof data === 'string' && n === bytes.length ? bytes : copyOf(bytes, n), this.#onWritten);
-    if (stream.writableLength >= this.capacity) {
-      this.#full = true;
-      this.#publish(0);
-    }
+    this.#stream.write(typeof data === 'string' && n === bytes.length ? bytes : copyOf(bytes, n), buffer.written);
+    if (buffer.filledUp()) this.#publish(0); // OUT is gone
     return n;
   }
 
@@ -205,14 +199,6 @@ export class StdioWriter extends Descriptor {
     this.#stream.on('error', ignore);
   }
 
-  readonly #onWritten = (error?: Error | null): void => {
-    if (error || !this.#full || this.closed) return;
-    if (this.#stream.writableLength <= this.#lowWater) {
-      this.#full = false;
-      this.#publish(WRITE_KEY);
-    }
-  };
-
   readonly #onError = (error: Error): void => {
     if (this.#error !== null) return;
     this.#error = errnoCodeOf(error);
@@ -222,7 +208,7 @@ export class StdioWriter extends Descriptor {
   #publish(key: number): void {
     let level = 0;
     if (this.#error !== null) level = EPOLLERR | EPOLLOUT | EPOLLWRNORM;
-    else if (this.#stream.writableLength < this.capacity) level = EPOLLOUT | EPOLLWRNORM;
+    else if (this.#sendBuffer.hasRoom) level = EPOLLOUT | EPOLLWRNORM;
     if (key === 0) this.setReadiness(level, 0);
     else this.setReadinessFromIo(level, key === WAKE_ALL ? level : key); // wakeups come from stream callbacks
   }

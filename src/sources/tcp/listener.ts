@@ -8,7 +8,6 @@ import { DATA_READY } from '../wakeup-keys.js';
 import { checkBacklog, DEFAULT_BACKLOG, socketSettings, type ListenOptions, type SocketSettings } from './options.js';
 import { TcpSocket } from './tcp-socket.js';
 
-
 /** Keeps an unaccepted connection's errors from being unhandled; accept() looks at its state. */
 const ignore = (): void => {};
 

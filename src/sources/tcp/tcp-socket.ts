@@ -8,6 +8,7 @@ import { toBytes } from '../byte-queue.js';
 import { queueReads, StreamSocket, type ReadQueue } from '../read-rules.js';
 import { toSocketAddress, type SocketAddress } from './address.js';
 import { ChunkQueue } from '../chunk-queue.js';
+import { SendBuffer } from '../send-buffer.js';
 import { errnoCodeOf } from '../system-errors.js';
 import { DATA_READY, SHUT_RD, SHUT_WR, WAKE_ALL, WRITE_SPACE } from '../wakeup-keys.js';
 import type { SocketSettings } from './options.js';
@@ -21,7 +22,6 @@ import { corkForThisTurn, currentTurn } from './write-batch.js';
 export interface ReadSink {
   deliver?: ReadCallback;
 }
-
 
 /**
  * A non-blocking TCP socket over node:net, made by `connect()` or `Listener.accept()`. It has the
@@ -57,8 +57,6 @@ export class TcpSocket extends StreamSocket {
   readonly receiveCapacity: number;
   /** Send buffer size: send accepts bytes while fewer than this many are unwritten. */
   readonly sendCapacity: number;
-  /** A writer that found the send buffer full is woken once it drains to this. */
-  readonly #lowWater: number;
   /**
    * How Node hands over received bytes: 'onread' into one reused buffer (copied once into a
    * receive block), or 'data' events (the fallback for accepted sockets where net-internals.ts cannot
@@ -66,6 +64,8 @@ export class TcpSocket extends StreamSocket {
    */
   readonly readPath: 'onread' | 'data' = 'onread';
   readonly #socket: NodeSocket;
+  /** What Node holds of our sends, and the wakeup of a writer that found it full. */
+  readonly #sendBuffer: SendBuffer;
   readonly #rx = new ChunkQueue();
   #connecting: boolean;
   /** The peer's FIN arrived (Node's 'end'). */
@@ -80,8 +80,6 @@ export class TcpSocket extends StreamSocket {
   #error: ErrnoCode | null = null;
   /** We paused the Node socket because the receive buffer is full. */
   #paused = false;
-  /** OUT went away (SOCK_NOSPACE): the next drain to #lowWater is a wakeup. */
-  #sendFull = false;
   /** Taking Node's buffered chunks by hand after an error: ignore 'data' meanwhile. */
   #salvaging = false;
   /** SO_LINGER with a time of 0: close() resets the connection. */
@@ -105,7 +103,6 @@ export class TcpSocket extends StreamSocket {
     super(settings.table);
     this.receiveCapacity = settings.receiveCapacity;
     this.sendCapacity = settings.sendCapacity;
-    this.#lowWater = Math.floor(settings.sendCapacity / 2);
     this.#connecting = connecting;
     if (reads) {
       reads.deliver = this.#onRead;
@@ -119,6 +116,9 @@ export class TcpSocket extends StreamSocket {
       }
     }
     this.#socket = socket;
+    this.#sendBuffer = new SendBuffer(socket, settings.sendCapacity, () => {
+      if (!this.closed) this.#publishFromIo(WRITE_SPACE);
+    });
     for (const chunk of received) this.#rx.push(chunk);
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
@@ -187,17 +187,15 @@ export class TcpSocket extends StreamSocket {
     const error = this.#takeError();
     if (error !== null) throw new PosixError(error, 'send on a failed connection');
     if (this.#shutWr || this.#gone) throw new PosixError('EPIPE', 'send on a socket that cannot send');
+    const buffer = this.#sendBuffer;
     if (this.#connecting) {
-      this.#sendFull = true;
+      buffer.markFull();
       return 0;
     }
     if (bytes.length === 0) return 0;
     const socket = this.#socket;
-    const room = this.sendCapacity - socket.writableLength;
-    if (room <= 0) {
-      this.#sendFull = true;
-      return 0;
-    }
+    const room = buffer.room();
+    if (room === 0) return 0;
     const n = Math.min(bytes.length, room);
     // The first send of a turn is written at once, straight to the kernel when Node has nothing
     // queued; from the second on, the socket is corked until the turn ends, so that the rest
@@ -215,11 +213,8 @@ export class TcpSocket extends StreamSocket {
     }
     this.#sendTurn = turn;
     const rest = done === 0 && n === bytes.length ? bytes : bytes.subarray(done, n);
-    socket.write(copy ? copyForSend(rest, rest.length) : rest, this.#onWritten);
-    if (socket.writableLength >= this.sendCapacity) {
-      this.#sendFull = true;
-      this.#publish(0); // OUT is gone
-    }
+    socket.write(copy ? copyForSend(rest, rest.length) : rest, buffer.written);
+    if (buffer.filledUp()) this.#publish(0); // OUT is gone
     return n;
   }
 
@@ -256,7 +251,7 @@ export class TcpSocket extends StreamSocket {
 
   /** Bytes accepted by send and not yet written to the kernel (SIOCOUTQ's part that is ours). */
   get sendQueued(): number {
-    return this.#gone ? 0 : this.#socket.writableLength;
+    return this.#gone ? 0 : this.#sendBuffer.queued;
   }
 
   /** getsockname(2): the local endpoint (0.0.0.0:0 while Node does not know it yet). */
@@ -389,15 +384,6 @@ export class TcpSocket extends StreamSocket {
     this.#publishFromIo(WAKE_ALL);
   };
 
-  /** Node has written some of our bytes: wake a writer that found the buffer full once it has drained. */
-  readonly #onWritten = (error?: Error | null): void => {
-    if (error || !this.#sendFull || this.closed) return;
-    if (this.#socket.writableLength <= this.#lowWater) {
-      this.#sendFull = false;
-      this.#publishFromIo(WRITE_SPACE);
-    }
-  };
-
   #fail(code: ErrnoCode): void {
     this.#connecting = false;
     this.#gone = true;
@@ -449,7 +435,7 @@ export class TcpSocket extends StreamSocket {
     if (receiveDone && sendDone) level |= EPOLLHUP;
     if (receiveDone) level |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
     else if (this.#rx.size > 0) level |= EPOLLIN | EPOLLRDNORM;
-    if (sendDone || this.#socket.writableLength < this.sendCapacity) level |= EPOLLOUT | EPOLLWRNORM;
+    if (sendDone || this.#sendBuffer.hasRoom) level |= EPOLLOUT | EPOLLWRNORM;
     return level;
   }
 
