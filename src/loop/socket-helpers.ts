@@ -52,9 +52,21 @@ function whenReady<T>(
   io: IoWatcher, sock: FileLike, direction: 'read' | 'write', name: string, attempt: () => T | null, options?: WaitOptions,
 ): Promise<T> {
   let signal: AbortSignal | undefined;
-  let first: T | null;
   try {
     signal = readSignal(options, true);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return whenReadyUntil(io, sock, direction, name, attempt, signal);
+}
+
+/** whenReady with the caller's signal already read and checked. */
+function whenReadyUntil<T>(
+  io: IoWatcher, sock: FileLike, direction: 'read' | 'write', name: string, attempt: () => T | null,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  let first: T | null;
+  try {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     first = attempt();
   } catch (error) {
@@ -144,24 +156,28 @@ function connected(sock: TcpSocket, ready: boolean): TcpSocket | null {
  * `{ host, port }`; a socket made here is closed if the connection fails or the signal aborts.
  */
 export function sockConnect(io: IoWatcher, target: ConnectOptions | TcpSocket, options?: WaitOptions): Promise<TcpSocket> {
-  if (target instanceof TcpSocket) {
-    let first = true;
-    return whenReady(io, target, 'write', 'sockConnect', () => {
-      const ready = !first;
-      first = false;
-      return connected(target, ready);
-    }, options);
-  }
+  let signal: AbortSignal | undefined;
   let sock: TcpSocket;
   try {
-    const signal = readSignal(options, true);
+    signal = readSignal(options, true);
+    if (target instanceof TcpSocket) return whenConnected(io, target, signal);
     if (signal?.aborted) return Promise.reject(abortError(signal)); // before any connection is made
     sock = connect(target);
   } catch (error) {
     return Promise.reject(error);
   }
-  return sockConnect(io, sock, options).catch((error: unknown) => {
+  return whenConnected(io, sock, signal).catch((error: unknown) => {
     sock.close();
     throw error;
   });
+}
+
+/** Waits for `sock`'s connection: its first look does not count as a writable wakeup. */
+function whenConnected(io: IoWatcher, sock: TcpSocket, signal: AbortSignal | undefined): Promise<TcpSocket> {
+  let first = true;
+  return whenReadyUntil(io, sock, 'write', 'sockConnect', () => {
+    const ready = !first;
+    first = false;
+    return connected(sock, ready);
+  }, signal);
 }
