@@ -74,3 +74,17 @@ export abstract class Descriptor {
     if (this.#fd >= 0) this.table.updateFromIo(this.#fd, level, edge);
   }
 }
+
+/**
+ * Two descriptors made together (pipe(), socketpair()): if the second cannot be made (no number
+ * left), the first is closed again, so that a failed call leaves nothing open, as pipe2 does.
+ */
+export function openPair<A extends Descriptor, B extends Descriptor>(first: () => A, second: () => B): [A, B] {
+  const a = first();
+  try {
+    return [a, second()];
+  } catch (error) {
+    a.close();
+    throw error;
+  }
+}

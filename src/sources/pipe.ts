@@ -1,6 +1,6 @@
 import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM } from '../core/constants.js';
 import { PosixError } from '../errors.js';
-import { Descriptor } from '../fd/descriptor.js';
+import { Descriptor, openPair } from '../fd/descriptor.js';
 import { defaultTable, type DescriptorTable } from '../fd/table.js';
 import { ByteQueue, toBytes } from './byte-queue.js';
 import { ByteReader, queueReads, type ReadQueue } from './read-rules.js';
@@ -162,14 +162,7 @@ export function pipe(options: PipeOptions = {}): [PipeReader, PipeWriter] {
   }
   const table = options.table ?? defaultTable;
   const buffer = new PipeBuffer(capacity);
-  const reader = new PipeReader(buffer, table);
-  let writer: PipeWriter;
-  try {
-    writer = new PipeWriter(buffer, table);
-  } catch (error) {
-    reader.close();
-    throw error;
-  }
+  const [reader, writer] = openPair(() => new PipeReader(buffer, table), () => new PipeWriter(buffer, table));
   buffer.publishReader(0);
   buffer.publishWriter(0);
   return [reader, writer];

@@ -2,6 +2,7 @@ import {
   EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRBAND, EPOLLWRNORM,
 } from '../core/constants.js';
 import { PosixError } from '../errors.js';
+import { openPair } from '../fd/descriptor.js';
 import { defaultTable, type DescriptorTable } from '../fd/table.js';
 import { ByteQueue, toBytes } from './byte-queue.js';
 import { queueReads, StreamSocket, type ReadQueue } from './read-rules.js';
@@ -80,14 +81,7 @@ export class Socket extends StreamSocket {
       throw new PosixError('EINVAL', `capacity must be a positive integer, got ${String(capacity)}`);
     }
     const table = options.table ?? defaultTable;
-    const a = new Socket(capacity, table);
-    let b: Socket;
-    try {
-      b = new Socket(capacity, table);
-    } catch (error) {
-      a.close();
-      throw error;
-    }
+    const [a, b] = openPair(() => new Socket(capacity, table), () => new Socket(capacity, table));
     a.#peer = b;
     b.#peer = a;
     a.#tx = b.#rx;
