@@ -14,6 +14,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Epoll } from '../../src/api/epoll.js';
 import { EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP } from '../../src/core/constants.js';
 import { PosixError } from '../../src/errors.js';
+import { DescriptorTable } from '../../src/fd/table.js';
+import { pipe } from '../../src/sources/pipe.js';
+import { socketpair } from '../../src/sources/socket.js';
 import { code, expectTableEmptyAfterEach, level, random, text } from '../helpers.js';
 import { byteStreamCases, type StreamEnds } from './byte-stream-cases.js';
 import { next, pattern, WAIT_MS } from './tcp-helpers.js';
@@ -193,5 +196,23 @@ describe.each(byteStreamCases)('byte-stream contract: $name', (c) => {
     s.reader.close();
     expect(code(() => s.reader.read(1))).toBe('EBADF');
     expect(code(() => s.readInto(new Uint8Array(1)))).toBe('EBADF');
+  });
+});
+
+describe.each([
+  ['socketpair', (table: DescriptorTable) => socketpair({ table })],
+  ['pipe', (table: DescriptorTable) => pipe({ table })],
+])('%s: a pair that cannot be made', (_name, makePair) => {
+  it('leaves nothing open when the second end gets no number', () => {
+    const table = new DescriptorTable();
+    const allocate = table.allocate.bind(table);
+    let calls = 0;
+    table.allocate = (...args) => {
+      if (++calls === 2) throw new PosixError('EMFILE', 'no number left');
+      return allocate(...args);
+    };
+    expect(code(() => makePair(table))).toBe('EMFILE');
+    expect(calls).toBe(2);
+    expect(table.inspect()).toEqual([]);
   });
 });
