@@ -174,7 +174,10 @@ interface ScopedOptions extends WaitOptions {
   [waitScope]?: WaitScope;
 }
 
-/** Options for a primitive: the caller's signal, and the selector's scope. */
+/**
+ * Options for a primitive: the caller's signal, already read (readSignal) by the selector, and
+ * the selector's scope. The primitive takes the signal as it is.
+ */
 export function scoped(signal: AbortSignal | undefined, scope: WaitScope): WaitOptions {
   const options: ScopedOptions = { signal, [waitScope]: scope };
   return options;
@@ -191,8 +194,8 @@ export function waitFor<T, A>(source: WaitSource<T, A>, arg: A, timeout: number,
   let result: T | null;
   try {
     if (options !== undefined) {
-      signal = readSignal(options);
       scope = (options as ScopedOptions)[waitScope];
+      signal = scope !== undefined ? options.signal : readSignal(options);
       if (signal?.aborted) return Promise.reject(abortError(signal));
       if (scope?.ended) return Promise.resolve(source.empty(arg));
     }

@@ -120,7 +120,7 @@ export abstract class BaseSelector<D = unknown> implements Disposable {
     try {
       this.#checkOpen();
       timeout = toSelectTimeout(timeoutMs);
-      // Checked here for the selectors' TypeError; the wait itself handles the signal.
+      // Read once, here, for the selectors' TypeError; the primitive takes it as it is (scoped).
       const signal = readSignal(options, true);
       waitOptions = signal === undefined ? this.#unsignalled : scoped(signal, this.#scope);
     } catch (error) {
