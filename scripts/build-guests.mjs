@@ -3,10 +3,14 @@
 //   echo.wasm, upper.wasm  from test/wasi/guests/*.ts (AssemblyScript + @assemblyscript/wasi-shim)
 //   echo-c.wasm            from test/wasi/c/echo.c, when clang-14 and wasi-libc are installed
 //                          (.ci/run installs them); else echo-c.missing, and the C tests skip
-// Everything is rebuilt every time: the three take well under two seconds together.
+//   preview1-*.wasm        from test/wasi/c/preview1-*.c (the same toolchain; else .missing)
+//   preview1-*-rs.wasm     from test/wasi/rust/preview1-*.rs, with Debian's rustc and its wasm32-wasi
+//                          std (rustc, libstd-rust-dev-wasm32); else preview1-*-rs.missing
+// Everything is rebuilt every time: the C and AssemblyScript guests take a few seconds
+// together, each Rust guest about as long.
 import asc from 'assemblyscript/asc';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,23 +42,63 @@ for (const name of ['echo', 'upper']) {
 // --sysroot=/usr), and compiler-rt's wasm32 builtins (libclang-rt-14-dev-wasm32). Without all
 // of them echo-c.missing says what is missing, and the C tests skip with that reason; a
 // compile error with all of them present fails the build.
-const missing = join(out, 'echo-c.missing');
-const cWasm = join(out, 'echo-c.wasm');
-rmSync(missing, { force: true });
-rmSync(cWasm, { force: true });
-const reason = missingCToolchain();
-if (reason) {
-  writeFileSync(missing, `${reason}\n`);
-  console.log(`build-guests: not building the C guest: ${reason}`);
-} else {
-  const c = spawnSync('clang-14', [
+const cDir = join('test', 'wasi', 'c');
+const cGuests = [['echo-c', 'echo.c'], ...sourcesIn(cDir, '.c').map((file) => [file.slice(0, -2), file])];
+const cReason = missingCToolchain();
+for (const [name, file] of cGuests) {
+  buildOrExplain(name, cReason, 'clang-14', [
     '--target=wasm32-wasi', '-O2', '--sysroot=/usr', '-Wall', '-Wextra',
-    '-o', cWasm, join('test', 'wasi', 'c', 'echo.c'),
-  ], { stdio: 'inherit' });
-  if (c.status !== 0) {
-    console.error('build-guests: test/wasi/c/echo.c did not compile');
+    '-o', join(out, `${name}.wasm`), join(cDir, file),
+  ]);
+}
+
+// The Rust guests: Debian's rustc 1.63 by its full path (a rustup rustc earlier on PATH has no
+// wasm32-wasi std), with libstd-rust-dev-wasm32's std for wasm32-wasi.
+const RUSTC = '/usr/bin/rustc';
+const rustDir = join('test', 'wasi', 'rust');
+const rustReason = missingRustToolchain();
+for (const file of sourcesIn(rustDir, '.rs')) {
+  const name = `${file.slice(0, -3)}-rs`;
+  buildOrExplain(name, rustReason, RUSTC, [
+    '--target', 'wasm32-wasi', '--edition', '2021', '-O', '-D', 'warnings',
+    '-o', join(out, `${name}.wasm`), join(rustDir, file),
+  ]);
+}
+
+/** The test guests `dir` holds with this extension (echo.c is built under its own name). */
+function sourcesIn(dir, extension) {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('preview1-') && f.endsWith(extension)).sort() : [];
+}
+
+/**
+ * Builds guest `name` with `command args`, or, when its toolchain is missing (`reason`), writes
+ * <name>.missing with the reason, so that its tests skip with it; a compile error with the
+ * toolchain present fails the build.
+ */
+function buildOrExplain(name, reason, command, args) {
+  const missing = join(out, `${name}.missing`);
+  rmSync(missing, { force: true });
+  rmSync(join(out, `${name}.wasm`), { force: true });
+  if (reason) {
+    writeFileSync(missing, `${reason}\n`);
+    console.log(`build-guests: not building ${name}: ${reason}`);
+    return;
+  }
+  const build = spawnSync(command, args, { stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error(`build-guests: ${name} did not compile`);
     process.exit(1);
   }
+}
+
+function missingRustToolchain() {
+  const version = spawnSync(RUSTC, ['--version'], { encoding: 'utf8' });
+  if (version.status !== 0) return `${RUSTC} is not installed (Debian's rustc)`;
+  const sysroot = spawnSync(RUSTC, ['--print', 'sysroot'], { encoding: 'utf8' }).stdout.trim();
+  if (!existsSync(join(sysroot, 'lib', 'rustlib', 'wasm32-wasi', 'lib'))) {
+    return 'the wasm32-wasi std is not installed (libstd-rust-dev-wasm32)';
+  }
+  return undefined;
 }
 
 function missingCToolchain() {

@@ -1,0 +1,102 @@
+// The preview1 test guests (test/wasi/c/preview1-*.c, test/wasi/rust/*.rs, built by
+// scripts/build-guests.mjs) print one line per check: "ok <name>" or "FAIL <name>: <detail>",
+// and "# ..." lines for information. A test file names every check it expects (the list is the
+// spec), runs the guest once, and has one test per check, so a report shows which checks pass.
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runWasi, type RunWasiOptions } from '../../src/index.js';
+import { builtGuestPath } from './guest-helpers.js';
+
+/** Why the guest `name` was not built (its toolchain is missing), or undefined when it was. */
+export function missingGuest(name: string): string | undefined {
+  const missing = builtGuestPath(name).replace(/\.wasm$/, '.missing');
+  return existsSync(missing) ? readFileSync(missing, 'utf8').trim() : undefined;
+}
+
+/** The runtime the tests run on, for the few checks whose precision differs per runtime. */
+export const runtime: 'bun' | 'deno' | 'node' =
+  process.versions.bun !== undefined ? 'bun' : 'Deno' in globalThis ? 'deno' : 'node';
+
+export interface CheckRun {
+  exitCode: number;
+  /** Everything the guest wrote to stdout and stderr. */
+  out: string;
+  /** "ok"/"FAIL" lines by check name. */
+  lines: Map<string, string>;
+}
+
+/** Parses a guest's output into its check lines by name. */
+export function checkLines(out: string): Map<string, string> {
+  const lines = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const match = /^(?:ok (.*)|FAIL (.*?): .*)$/.exec(line);
+    if (match) lines.set(match[1] ?? match[2]!, line);
+  }
+  return lines;
+}
+
+/** Runs a built guest under runWasi with stdout and stderr into one file in `work`. */
+export async function runChecks(work: string, name: string, options: RunWasiOptions = {}): Promise<CheckRun> {
+  const outPath = join(work, `${name}-${Math.random().toString(36).slice(2)}.out`);
+  const fd = openSync(outPath, 'w');
+  try {
+    const { exitCode } = await runWasi(builtGuestPath(name), {
+      args: [name], signal: AbortSignal.timeout(60_000), ...options, stdout: fd, stderr: fd,
+    });
+    const out = readFileSync(outPath, 'utf8');
+    return { exitCode, out, lines: checkLines(out) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * One test per expected check (`ok <name>`), and one that the guest printed nothing else and
+ * exited 0. `run` is called once, before the tests, after the file's own beforeAll hooks.
+ */
+export function expectChecks(names: readonly string[], run: () => Promise<CheckRun>, options: { skip?: string } = {}): void {
+  let result: CheckRun | undefined;
+  let failure: unknown;
+  beforeAll(async () => {
+    if (options.skip) return;
+    try {
+      result = await run();
+    } catch (error) {
+      failure = error;
+    }
+  }, 120_000);
+  const ran = (): CheckRun => {
+    if (failure !== undefined) throw failure;
+    if (result === undefined) throw new Error('the guest did not run');
+    return result;
+  };
+  const title = (text: string): string => (options.skip ? `${text} [skipped: ${options.skip}]` : text);
+  for (const name of names) {
+    it.skipIf(options.skip !== undefined)(title(name), () => {
+      expect(ran().lines.get(name) ?? `(no line for "${name}"; output:\n${ran().out})`).toBe(`ok ${name}`);
+    });
+  }
+  it.skipIf(options.skip !== undefined)(title('every check passes, none is unexpected, exit 0'), () => {
+    const { exitCode, lines, out } = ran();
+    expect([...lines.keys()].filter((name) => !names.includes(name)), out).toEqual([]);
+    expect(exitCode, out).toBe(0);
+  });
+}
+
+/** A scratch folder for a test file, removed after its tests. */
+export function scratchFolder(prefix: string): () => string {
+  let work: string | undefined;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+  return () => {
+    if (work === undefined) throw new Error('no scratch folder: its beforeAll failed or has not run');
+    return work;
+  };
+}

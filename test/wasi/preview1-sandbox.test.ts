@@ -1,0 +1,135 @@
+// The sandbox (issue 10): a guest with a preopened /box cannot leave it, through symlinks the host
+// left there (absolute, climbing, in a subdirectory), `..`, absolute paths, symlinks it makes
+// itself, or a race that swaps a directory for a symlink out between the check and the use.
+// The guest is test/wasi/c/preview1-sandbox.c; its header comment draws the tree made here.
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expectChecks, missingGuest, runChecks, scratchFolder } from './preview1-helpers.js';
+
+const GUEST = 'preview1-sandbox';
+const skip = missingGuest(GUEST);
+const work = scratchFolder('wasmux-sandbox-');
+const box = (): string => join(work(), 'box');
+const outside = (): string => join(work(), 'outside');
+
+async function makeTree(): Promise<void> {
+  await mkdir(join(box(), 'sub'), { recursive: true });
+  await mkdir(join(outside(), 'sub'), { recursive: true });
+  await writeFile(join(box(), 'marker'), 'inside\n');
+  await writeFile(join(box(), 'sub', 'inner'), 'inner\n');
+  for (const name of ['secret', 'marker', 'sub/marker']) await writeFile(join(outside(), name), 'SECRET\n');
+  const links: Array<[string, string]> = [
+    ['link', '/etc'],
+    ['out-abs', outside()],
+    ['rel-link', '../outside'],
+    ['etc-climb', `${'../'.repeat(40)}etc`],
+    ['sub/deep-link', '../../..'],
+    ['sub/up-link', '../..'],
+    ['file-out', '../outside/secret'],
+    ['in-link', 'sub/inner'],
+    ['sub/back-link', '../marker'],
+    ['chain1', 'chain2'],
+    ['chain2', 'sub/back-link'],
+    ['loop1', 'loop2'],
+    ['loop2', 'loop1'],
+  ];
+  for (const [path, target] of links) await symlink(target, join(box(), path));
+}
+
+describe('sandbox: no way out of a preopen', () => {
+  expectChecks([
+    'open through link -> /etc',
+    'open link -> /etc itself as a directory',
+    'open through an absolute link to a sibling',
+    'open through rel-link -> ../outside',
+    'open through a relative link climbing to /etc',
+    'open through sub/deep-link -> ../../..',
+    'open through sub/up-link -> ../..',
+    'open a link to a file outside, followed',
+    'open ../outside/secret',
+    'open sub/../../outside/secret',
+    'open an absolute path',
+    'open through an escaping link without SYMLINK_FOLLOW',
+    'in-link -> sub/inner',
+    'sub/back-link -> ../marker',
+    'chain1 -> chain2 -> sub/back-link',
+    'sub/../marker',
+    './sub/./inner and sub//inner',
+    'libc open through rel-link: ENOTCAPABLE',
+    'libc fopen through link -> /etc: ENOTCAPABLE',
+    'path_filestat_get through link -> /etc',
+    'path_filestat_get following file-out',
+    'path_filestat_get of file-out itself',
+    'path_create_directory through rel-link',
+    'path_open CREAT through rel-link',
+    'path_unlink_file through rel-link',
+    'path_remove_directory through sub/up-link',
+    'path_rename into rel-link',
+    'path_rename out of rel-link',
+    'path_link out of rel-link',
+    'path_link following file-out',
+    'path_symlink into rel-link',
+    'path_filestat_set_times through rel-link',
+    'path_readlink of link gives its text',
+    'a symlink the guest made to ../outside is not followed',
+    'a symlink the guest made to /etc is not followed',
+    'the marker is still there',
+    'loop1 <-> loop2: ELOOP',
+    'open sub as a directory',
+    'inner from the sub fd',
+    '.. from the sub fd',
+    'back-link -> ../marker from the sub fd',
+  ], async () => {
+    await makeTree();
+    return runChecks(work(), GUEST, { args: [GUEST, basename(work())], preopens: { '/box': box() } });
+  }, { skip });
+
+  it.skipIf(skip !== undefined)(`nothing outside the box changed${skip ? ` [skipped: ${skip}]` : ''}`, async () => {
+    expect((await readdir(outside())).sort()).toEqual(['marker', 'secret', 'sub']);
+    expect(await readFile(join(outside(), 'secret'), 'utf8')).toBe('SECRET\n');
+    expect(existsSync(join(work(), 'hard-secret'))).toBe(false);
+  });
+});
+
+describe('sandbox: a host-side race swapping a directory and symlinks out', () => {
+  // The guest opens racer/marker and racer/sub/marker in a loop while this thread renames
+  // a real directory, a relative symlink out and an absolute one in and out of `racer` (libuv's
+  // threads do the renames; the guest runs in its worker), for as long as the guest runs.
+  const ITERATIONS = 20_000;
+  const MAX_SWAPS = 1_000_000;
+  let swaps = 0;
+  expectChecks([
+    'race: never reads outside the box',
+    'race: refusals are ENOENT, ENOTCAPABLE, ELOOP or ENOTDIR',
+  ], async () => {
+    const raceBox = join(work(), 'race-box');
+    await mkdir(join(raceBox, '.real', 'sub'), { recursive: true });
+    await writeFile(join(raceBox, '.real', 'marker'), 'inside\n');
+    await writeFile(join(raceBox, '.real', 'sub', 'marker'), 'inside\n');
+    if (!existsSync(outside())) await makeTree();
+    await symlink('../outside', join(raceBox, '.rel'));
+    await symlink(outside(), join(raceBox, '.abs'));
+    const racer = join(raceBox, 'racer');
+    let running = true;
+    const swapper = (async () => {
+      const spares = ['.real', '.rel', '.abs'].map((name) => join(raceBox, name));
+      for (; running && swaps < MAX_SWAPS; swaps++) {
+        const spare = spares[swaps % spares.length]!;
+        await rename(spare, racer);
+        await rename(racer, spare);
+      }
+    })();
+    try {
+      return await runChecks(work(), GUEST, { args: [GUEST, 'race', String(ITERATIONS)], preopens: { '/box': raceBox } });
+    } finally {
+      running = false;
+      await swapper;
+    }
+  }, { skip });
+
+  it.skipIf(skip !== undefined)(`the swapper ran during the guest${skip ? ` [skipped: ${skip}]` : ''}`, () => {
+    expect(swaps).toBeGreaterThan(10);
+  });
+});
