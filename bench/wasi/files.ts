@@ -8,14 +8,20 @@
 //   npm run bench:wasi-files                     # build, the full run (writes bench/RESULTS.md)
 //   node dist/bench/wasi/files.js --quick        # a small smoke run; prints, writes nothing
 //   node dist/bench/wasi/files.js [--rounds 5] [--mib 64] [--entries 10000] [--listings 20] [--no-write]
+//        [--baseline DIR]
+//
+// --baseline DIR adds a third host: runWasi of another checkout, built (`npm run build`) in DIR,
+// such as a clone at the commit before a change to the WASI host, so that before and after are
+// measured in the same run, on the same machine and load.
 //
 // The guest is compiled here, at every run, into build/bench/files-bench.wasm (clang-14 and
 // wasi-libc, as scripts/build-guests.mjs builds the C test guest). node:wasi is the comparison,
 // the only place it stays in the project: the guest's path under runWasi does not use it.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { WASI } from 'node:wasi';
 import { runWasi } from '../../src/index.js';
 import { gc, machineLine, markdownTable, num, pass, root } from '../report.js';
@@ -26,8 +32,8 @@ const CHUNK = 65536;
 
 const runner = parseRunner('bench:wasi-files', {
   connections: 1,
-  options: { mib: { type: 'string' }, entries: { type: 'string' }, listings: { type: 'string' } },
-  usage: '[--mib 64] [--entries 10000] [--listings 20] (the echo flags --connections, --duration, --warmup and --sizes do not apply)',
+  options: { mib: { type: 'string' }, entries: { type: 'string' }, listings: { type: 'string' }, baseline: { type: 'string' } },
+  usage: '[--mib 64] [--entries 10000] [--listings 20] [--baseline DIR] (the echo flags --connections, --duration, --warmup and --sizes do not apply)',
 });
 const { flags, own, usage } = runner;
 for (const echoFlag of ['connections', 'duration', 'warmup', 'sizes']) {
@@ -66,30 +72,50 @@ for (let i = 0; i < entries; i++) writeFileSync(join(scratch, 'entries', `entry-
 const guestArgs = ['files-bench', String(mib), String(listings), String(entries)];
 const preopens = { '/data': scratch };
 
-/** Where the source of what was measured stands: the commit, and whether src/wasi differs from it. */
-function hostRevision(): string {
-  const git = (...args: string[]): string => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
-  const commit = git('log', '-1', '--format=%h %s');
+/** A checkout's commit ("9368d8f"), and its subject cut short; undefined outside git. */
+function revision(checkout: string): { commit: string; subject: string; changed: number } | undefined {
+  const git = (...args: string[]): string => spawnSync('git', args, { cwd: checkout, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const [commit, ...words] = git('log', '-1', '--format=%h %s').split(' ');
+  if (!commit) return undefined;
+  const subject = words.join(' ');
+  // What differs from the commit under src/wasi: the measured build holds it too.
   const changed = git('status', '--porcelain', '--', 'src/wasi').split('\n').filter(Boolean).length;
-  const subject = commit.length > 90 ? `${commit.slice(0, 90)}…` : commit;
-  return `${subject || 'unknown commit'}${changed ? ` (plus ${changed} uncommitted change(s) under src/wasi)` : ' (src/wasi as committed)'}`;
+  return { commit, subject: subject.length > 80 ? `${subject.slice(0, 80)}…` : subject, changed };
+}
+
+/** The line that says which build of a host was measured. */
+function revisionText(label: string, checkout: string): string {
+  const rev = revision(checkout);
+  if (rev === undefined) return `${label}: built in ${checkout} (not a git checkout)`;
+  const changes = rev.changed ? `, plus ${rev.changed} uncommitted change(s) under src/wasi` : ', src/wasi as committed';
+  return `${label}: built from ${rev.commit} ("${rev.subject}"${changes})`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The hosts: each runs the guest once to its exit code.
 
 interface Host {
-  key: 'wasmux' | 'node';
+  key: 'wasmux' | 'baseline' | 'node';
   label: string;
   run(): Promise<number>;
 }
 
+const runWasiHost = (key: Host['key'], label: string, run: typeof runWasi): Host => ({
+  key, label, run: async () => (await run(guest, { args: guestArgs, preopens, stdin: '' })).exitCode,
+});
+
+const baselineDir = typeof own.baseline === 'string' ? resolve(own.baseline) : undefined;
+let baseline: Host | undefined;
+if (baselineDir !== undefined) {
+  const entry = join(baselineDir, 'dist/src/index.js');
+  if (!existsSync(entry)) usage(`--baseline: ${entry} is missing; run \`npm run build\` in ${baselineDir}`);
+  const theirs = await import(pathToFileURL(entry).href) as { runWasi: typeof runWasi };
+  baseline = runWasiHost('baseline', `wasmux at ${revision(baselineDir)?.commit ?? 'baseline'}`, theirs.runWasi);
+}
+
 const hosts: Host[] = [
-  {
-    key: 'wasmux',
-    label: 'wasmux runWasi',
-    run: async () => (await runWasi(guest, { args: guestArgs, preopens, stdin: '' })).exitCode,
-  },
+  runWasiHost('wasmux', 'wasmux runWasi', runWasi),
+  ...(baseline ? [baseline] : []),
   {
     key: 'node',
     label: 'node:wasi',
@@ -152,12 +178,13 @@ async function runOnce(host: Host, round: number): Promise<Sample> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The rounds: the hosts alternate, and each round swaps who goes first.
+// The rounds: the hosts alternate, and each round rotates who goes first.
 
 const startedAt = new Date();
 const loadBefore = os.loadavg()[0]!;
 const samples: Sample[] = [];
 const failures: string[] = [];
+const width = Math.max(...hosts.map((h) => h.label.length));
 console.error(`bench:wasi-files: ${hosts.map((h) => h.label).join(' vs ')}; ${mib} MiB in ${CHUNK / 1024} KiB chunks, ${listings} listings of ${fmtInt(entries)} entries; ${rounds} round(s); scratch ${scratch}`);
 // One run per host first, not counted: the guest's code tiers up (V8 compiles it with Liftoff,
 // then optimises what runs hot) and the scratch directory's metadata comes into the page cache.
@@ -169,12 +196,12 @@ for (const host of hosts) {
   }
 }
 for (let round = 1; round <= rounds; round++) {
-  const order = round % 2 === 1 ? hosts : [...hosts].reverse();
+  const order = hosts.map((_, i) => hosts[(i + round) % hosts.length]!);
   for (const host of order) {
     try {
       const s = await runOnce(host, round);
       samples.push(s);
-      console.error(`  round ${round} ${host.label.padEnd(14)} write ${num(metrics.write(s)).padStart(7)} MiB/s  read ${num(metrics.read(s)).padStart(7)} MiB/s  readdir ${fmtInt(metrics.readdir(s)).padStart(10)} entries/s  wall ${(s.wallS * 1000).toFixed(0)} ms  CPU ${((s.cpuUserS + s.cpuSystemS) * 1000).toFixed(0)} ms`);
+      console.error(`  round ${round} ${host.label.padEnd(width)} write ${num(metrics.write(s)).padStart(7)} MiB/s  read ${num(metrics.read(s)).padStart(7)} MiB/s  readdir ${fmtInt(metrics.readdir(s)).padStart(10)} entries/s  wall ${(s.wallS * 1000).toFixed(0)} ms  CPU ${((s.cpuUserS + s.cpuSystemS) * 1000).toFixed(0)} ms`);
     } catch (error) {
       const message = `round ${round}, ${host.label}: ${(error as Error).message}`;
       failures.push(message);
@@ -198,20 +225,21 @@ function median(xs: number[]): number {
 const medianOf = (key: Host['key'], figure: (s: Sample) => number): number =>
   median(samples.filter((s) => s.host.key === key).map(figure));
 
-interface PhaseRow { phase: string; unit: string; wasmux: number; node: number }
-const figure = (r: PhaseRow, x: number): string => (r.unit === 'MiB/s' ? num(x) : fmtInt(x));
+interface PhaseRow { phase: string; unit: string; figure: (s: Sample) => number }
 const phaseRows: PhaseRow[] = [
-  { phase: `write (${mib} MiB, ${CHUNK / 1024} KiB chunks)`, unit: 'MiB/s', wasmux: medianOf('wasmux', metrics.write), node: medianOf('node', metrics.write) },
-  { phase: `read (${mib} MiB, ${CHUNK / 1024} KiB chunks)`, unit: 'MiB/s', wasmux: medianOf('wasmux', metrics.read), node: medianOf('node', metrics.read) },
-  { phase: `readdir (${fmtInt(entries)} entries × ${listings})`, unit: 'entries/s', wasmux: medianOf('wasmux', metrics.readdir), node: medianOf('node', metrics.readdir) },
+  { phase: `write (${mib} MiB, ${CHUNK / 1024} KiB chunks)`, unit: 'MiB/s', figure: metrics.write },
+  { phase: `read (${mib} MiB, ${CHUNK / 1024} KiB chunks)`, unit: 'MiB/s', figure: metrics.read },
+  { phase: `readdir (${fmtInt(entries)} entries × ${listings})`, unit: 'entries/s', figure: metrics.readdir },
 ];
+const phaseMedian = (r: PhaseRow, key: Host['key']): number => medianOf(key, r.figure);
+const ratio = (r: PhaseRow, key: Host['key'], over: Host['key']): number => phaseMedian(r, key) / phaseMedian(r, over);
 const phaseTable = markdownTable<PhaseRow>([
   { head: 'phase', cell: (r) => r.phase, left: true },
   { head: 'unit', cell: (r) => r.unit, left: true },
-  { head: 'wasmux runWasi', cell: (r) => figure(r, r.wasmux) },
-  { head: 'node:wasi', cell: (r) => figure(r, r.node) },
-  { head: 'wasmux / node:wasi', cell: (r) => `${(r.wasmux / r.node).toFixed(2)}×` },
-  { head: `target ≥ ${TARGET.toFixed(1)}×`, cell: (r) => pass(r.wasmux / r.node >= TARGET), left: true },
+  ...hosts.map((h) => ({ head: h.label, cell: (r: PhaseRow) => (r.unit === 'MiB/s' ? num : fmtInt)(phaseMedian(r, h.key)) })),
+  { head: 'wasmux / node:wasi', cell: (r) => `${ratio(r, 'wasmux', 'node').toFixed(2)}×` },
+  ...(baseline ? [{ head: `wasmux / ${baseline.label}`, cell: (r: PhaseRow) => `${ratio(r, 'wasmux', 'baseline').toFixed(2)}×` }] : []),
+  { head: `target ≥ ${TARGET.toFixed(1)}×`, cell: (r) => pass(ratio(r, 'wasmux', 'node') >= TARGET), left: true },
 ], phaseRows);
 
 const wholeTable = markdownTable<Host>([
@@ -241,14 +269,15 @@ const detail = [
 const doc = [
   ...sectionHead(runner, '## WASI host: file I/O and readdir under runWasi vs node:wasi', run),
   machineLine(),
-  `- host measured: wasmux built from \`${hostRevision()}\``,
+  `- ${revisionText('wasmux runWasi', root)}`,
+  ...(baseline && baselineDir ? [`- ${revisionText(baseline.label, baselineDir)}, in ${baselineDir}`] : []),
   `- guest: bench/wasi/c/files-bench.c (clang-14 -O2, wasi-libc): write() ${mib} MiB to a new file in ${CHUNK / 1024} KiB chunks, read() it back in ${CHUNK / 1024} KiB chunks (both summed, the sums compared), then ${listings} × opendir/readdir/closedir over a directory of ${fmtInt(entries)} empty files the runner made before the run; each phase timed inside the guest with clock_gettime(CLOCK_MONOTONIC) (open and close included)`,
-  `- hosts: **wasmux runWasi** (the guest in a worker thread) and **node:wasi** (\`new WASI({ version: 'preview1' })\` on this thread), both given the same compiled module and the same scratch directory on ${os.tmpdir()} preopened as /data; a fresh instance each run, one uncounted warm-up run per host, then the hosts alternating and each round swapping which goes first, ${rounds} round(s); every figure is the median over the rounds, per host and per figure`,
+  `- hosts: **wasmux runWasi** (the guest in a worker thread)${baseline ? `, **${baseline.label}** (the same, from --baseline)` : ''} and **node:wasi** (\`new WASI({ version: 'preview1' })\` on this thread), all given the same compiled module and the same scratch directory on ${os.tmpdir()} preopened as /data; a fresh instance each run, one uncounted warm-up run per host, then the hosts alternating and each round rotating which goes first, ${rounds} round(s); every figure is the median over the rounds, per host and per figure`,
   `- **the machine is shared and noisy** (1-minute load average ${run.loadBefore.toFixed(2)} at the start, ${run.loadAfter.toFixed(2)} at the end): compare rows of the same run only`,
   '',
   phaseTable,
   '',
-  `wasmux / node:wasi: throughput under runWasi over throughput under node:wasi, per phase (above 1 means wasmux is faster); target (issue 10): ≥ ${TARGET.toFixed(1)}× on each. readdir entries/s counts every entry the guest's readdir returned, '.' and '..' included where the host lists them.`,
+  `wasmux / node:wasi: throughput under runWasi over throughput under node:wasi, per phase (above 1 means wasmux is faster); target (issue 10): ≥ ${TARGET.toFixed(1)}× on each.${baseline ? ` wasmux / ${baseline.label}: the same for this build over the --baseline build.` : ''} readdir entries/s counts every entry the guest's readdir returned, '.' and '..' included where the host lists them.`,
   '',
   wholeTable,
   '',
