@@ -15,8 +15,8 @@
 // measured in the same run, on the same machine and load.
 //
 // The guest is compiled here, at every run, into build/bench/files-bench.wasm (clang-14 and
-// wasi-libc, as scripts/build-guests.mjs builds the C test guest). node:wasi is the comparison,
-// the only place it stays in the project: the guest's path under runWasi does not use it.
+// wasi-libc, as scripts/build-guests.mjs builds the C test guest). node:wasi stays here, in bench/
+// only, as the comparison: issue 10 takes it out of runWasi's path.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
