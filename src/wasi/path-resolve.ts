@@ -7,6 +7,11 @@
 // inside: an absolute target, or one whose '..' climbs above the base, is ENOTCAPABLE (as wasmtime's cap-std and
 // openat2's RESOLVE_BENEATH refuse them). '..' pops a directory the walk opened; it never asks the host for '..'.
 //
+// For callers: resolvePath has done all the following there is to do. Act on hostPath(dir, name) with the
+// no-follow form of every call, even when followLast was true: open with O_NOFOLLOW, lstatSync, lutimesSync,
+// linkSync (link(2) does not follow), readlinkSync. The check that the last component is not a symlink and the
+// caller's use are two steps; a symlink swapped in between must meet O_NOFOLLOW (ELOOP), not be followed out.
+//
 // Without /proc/self/fd (hosts other than Linux) the same walk names entries by host path strings: it refuses
 // the same paths, but a concurrent rename of a directory on the way can race it (not race-free).
 import { closeSync, constants, existsSync, openSync, readlinkSync } from 'node:fs';
@@ -129,6 +134,8 @@ function readLinkIfAny(dir: HostDir, name: string): string | undefined {
     const code = errorCode(error);
     // EINVAL: not a symlink; ENOENT: nothing there (the caller's own call reports it, or creates it).
     if (code === 'EINVAL' || code === 'ENOENT') return undefined;
+    // Deno refuses a target that is not UTF-8 itself, with an InvalidData error that has no code.
+    if (code === undefined && (error as Error | null)?.name === 'InvalidData') throw new WasiErrno(EILSEQ);
     throw new WasiErrno(wasiErrno(code));
   }
   // An empty target names nothing (Linux: ENOENT); a target we cannot spell as UTF-8 cannot be walked.
