@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EILSEQ, ELOOP, ENOENT, ENOTCAPABLE, ENOTDIR, WasiErrno } from '../../src/wasi/errno.js';
+import { EILSEQ, ELOOP, ENAMETOOLONG, ENOENT, ENOTCAPABLE, ENOTDIR, WasiErrno } from '../../src/wasi/errno.js';
 import { type HostDir, hostPath, MAX_SYMLINKS, resolvePath, useProcFd } from '../../src/wasi/path-resolve.js';
 
 const PROC_FD = existsSync('/proc/self/fd');
@@ -97,6 +97,7 @@ describe.each(WALKS)('resolvePath via %s', (_walk, viaProcFd) => {
     resolved.release();
     resolved.release();
     expect(landsOn('a/b/f')).toBe('a/b/f');
+    expect(hostPath(base, 'x')).toBe(viaProcFd ? `/proc/self/fd/${base.fd}/x` : join(box, 'x'));
     // A string works as the bytes do; a missing last component is the caller's business (it may create it).
     const missing = resolvePath(base, 'a/new', true);
     expect([missing.dir.path, missing.name]).toEqual([join(box, 'a'), 'new']);
@@ -260,13 +261,16 @@ describe.each(WALKS)('resolvePath via %s', (_walk, viaProcFd) => {
     expect(errnoOf('latin1')).toBe(EILSEQ);
   });
 
-  it('says ENOTDIR for a non-directory in the middle and ENOENT for a missing one', () => {
+  it('says ENOTDIR for a non-directory in the middle, ENOENT for a missing one, ENAMETOOLONG for a long one', () => {
     links({ 'to-file': 'a/b/f' });
     expect(errnoOf('a/b/f/g')).toBe(ENOTDIR);
     expect(errnoOf('a/b/f/..')).toBe(ENOTDIR);
     expect(errnoOf('to-file/g')).toBe(ENOTDIR);
     expect(errnoOf('nope/f')).toBe(ENOENT);
     expect(errnoOf('a/nope/f')).toBe(ENOENT);
+    // A component longer than the host's NAME_MAX (255 bytes), in the middle or followed at the end.
+    expect(errnoOf(`${'n'.repeat(256)}/f`)).toBe(ENAMETOOLONG);
+    expect(errnoOf('n'.repeat(256))).toBe(ENAMETOOLONG);
   });
 
   it('closes every directory it opened, on success once released and on every error', () => {
