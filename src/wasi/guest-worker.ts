@@ -1,25 +1,36 @@
 /**
- * The worker entry of a WASI run (see run-wasi.ts): instantiates the guest with node:wasi's
- * imports, of which the socket, stdio, clock, polling and exit calls are replaced by ours, and
- * runs `_start`. Posts { op: 'exit', code } when the guest returns or calls proc_exit, and
- * { op: 'trap', ... } when it traps; then waits for the main thread to end the worker.
- *
- * node:wasi differs by runtime where it matters here (Bun's ignores returnOnExit and ends the
- * worker on proc_exit, returns undefined from start(), ignores the stdio fds; Deno's writes
- * nothing to them; their monotonic clocks have other origins), so node:wasi is used only for
- * what is the same everywhere: args, environment, random, files and directories.
+ * The worker entry of a WASI run (see run-wasi.ts): instantiates the guest with our own
+ * implementation of every wasi_snapshot_preview1 import (no node:wasi: its behaviour differs by
+ * runtime, and it leaves path resolution unsandboxed) and runs `_start`. Posts
+ * { op: 'exit', code } when the guest returns or calls proc_exit, and { op: 'trap', ... } when it
+ * traps; then waits for the main thread to end the worker.
  */
+import { constants } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { EBADF, WasiErrno } from './errno.js';
-import { GuestContext, GuestExit, GuestStopped, type RawImports } from './guest-context.js';
+import { WasiErrno } from './errno.js';
+import type { DirFd } from './fd-table.js';
+import { GuestContext, GuestExit, GuestStopped } from './guest-context.js';
+import { openHost } from './host-fs.js';
 import { GuestMemory } from './memory.js';
 import { SharedState, type SharedLayout } from './shared-state.js';
 import { clockResGet, clockTimeGet } from './syscalls/clock.js';
 import {
-  fdClose, fdFdstatGet, fdFdstatSetFlags, fdFilestatGet, fdRead, fdRenumber, fdWrite, SOCKET_REFUSALS,
+  fdClose, fdFdstatGet, fdFdstatSetFlags, fdFdstatSetRights, fdFilestatGet, fdPrestatDirName, fdPrestatGet, fdRead,
+  fdRenumber, fdWrite,
 } from './syscalls/fd.js';
+import { DIRECTORY_RIGHTS, FILE_RIGHTS } from './syscalls/fdstat.js';
+import {
+  fdAdvise, fdAllocate, fdDatasync, fdFilestatSetSize, fdFilestatSetTimes, fdPread, fdPwrite, fdReaddir, fdSeek, fdSync,
+  fdTell,
+} from './syscalls/files.js';
+import {
+  pathCreateDirectory, pathFilestatGet, pathFilestatSetTimes, pathLink, pathOpen, pathReadlink, pathRemoveDirectory,
+  pathRename, pathSymlink, pathUnlinkFile,
+} from './syscalls/paths.js';
 import { pollOneoff } from './syscalls/poll-oneoff.js';
-import { sockAccept, sockRecv, sockSend, sockShutdown } from './syscalls/sock.js';
+import { procExit, procRaise, randomGet, schedYield, StringList } from './syscalls/proc.js';
+import { listenerSocket, sockAccept, sockRecv, sockSend, sockShutdown } from './syscalls/sock.js';
+import { stdioEntry } from './syscalls/stdio.js';
 import { isTrap, trapKind } from './traps.js';
 
 /** What run-wasi.ts sends. */
@@ -27,7 +38,7 @@ export interface GuestWorkerData {
   module: WebAssembly.Module;
   args: string[];
   env: Record<string, string>;
-  /** [guest path, host path] in fd order: the listeners' hidden directories first. */
+  /** [guest path, host path] in fd order, after the listeners. */
   preopens: Array<[string, string]>;
   /** WASI filetypes of the host sides of the guest's fds 0, 1, 2. */
   stdioTypes: number[];
@@ -37,18 +48,84 @@ export interface GuestWorkerData {
   listeners: number;
 }
 
-type Fn = (...args: number[]) => number;
+type Implementation = (ctx: GuestContext, ...args: never[]) => number;
 
 /**
- * Our implementation's errno (WasiErrno) becomes the call's result; anything else (GuestExit,
+ * Every preview1 import: its parameters as the witx lowers them (i: u32, I: u64, S: the signed
+ * i64 filedelta of fd_seek), and our implementation. Wasm hands i32s to JavaScript as signed
+ * Numbers and i64s as signed BigInts; the witx has no signed integer but filedelta, so each is
+ * made unsigned once here (an fd of -31337 is the u32 4294935959: EBADF, not EINVAL).
+ */
+function importTable(args: StringList, env: StringList): Record<string, [string, Implementation]> {
+  return {
+    args_get: ['ii', (ctx, argv: number, buf: number) => args.get(ctx, argv, buf)],
+    args_sizes_get: ['ii', (ctx, count: number, bytes: number) => args.sizes(ctx, count, bytes)],
+    environ_get: ['ii', (ctx, environ: number, buf: number) => env.get(ctx, environ, buf)],
+    environ_sizes_get: ['ii', (ctx, count: number, bytes: number) => env.sizes(ctx, count, bytes)],
+    clock_res_get: ['ii', clockResGet],
+    clock_time_get: ['iIi', clockTimeGet],
+    fd_advise: ['iIIi', fdAdvise],
+    fd_allocate: ['iII', fdAllocate],
+    fd_close: ['i', fdClose],
+    fd_datasync: ['i', fdDatasync],
+    fd_fdstat_get: ['ii', fdFdstatGet],
+    fd_fdstat_set_flags: ['ii', fdFdstatSetFlags],
+    fd_fdstat_set_rights: ['iII', fdFdstatSetRights],
+    fd_filestat_get: ['ii', fdFilestatGet],
+    fd_filestat_set_size: ['iI', fdFilestatSetSize],
+    fd_filestat_set_times: ['iIIi', fdFilestatSetTimes],
+    fd_pread: ['iiiIi', fdPread],
+    fd_prestat_get: ['ii', fdPrestatGet],
+    fd_prestat_dir_name: ['iii', fdPrestatDirName],
+    fd_pwrite: ['iiiIi', fdPwrite],
+    fd_read: ['iiii', fdRead],
+    fd_readdir: ['iiiIi', fdReaddir],
+    fd_renumber: ['ii', fdRenumber],
+    fd_seek: ['iSii', fdSeek],
+    fd_sync: ['i', fdSync],
+    fd_tell: ['ii', fdTell],
+    fd_write: ['iiii', fdWrite],
+    path_create_directory: ['iii', pathCreateDirectory],
+    path_filestat_get: ['iiiii', pathFilestatGet],
+    path_filestat_set_times: ['iiiiIIi', pathFilestatSetTimes],
+    path_link: ['iiiiiii', pathLink],
+    path_open: ['iiiiiIIii', pathOpen],
+    path_readlink: ['iiiiii', pathReadlink],
+    path_remove_directory: ['iii', pathRemoveDirectory],
+    path_rename: ['iiiiii', pathRename],
+    path_symlink: ['iiiii', pathSymlink],
+    path_unlink_file: ['iii', pathUnlinkFile],
+    poll_oneoff: ['iiii', pollOneoff],
+    proc_exit: ['i', procExit],
+    proc_raise: ['i', procRaise],
+    random_get: ['ii', randomGet],
+    sched_yield: ['', schedYield],
+    sock_accept: ['iii', sockAccept],
+    sock_recv: ['iiiiii', sockRecv],
+    sock_send: ['iiiii', sockSend],
+    sock_shutdown: ['ii', sockShutdown],
+  };
+}
+
+/**
+ * One import as the guest calls it: its arguments made unsigned (see importTable), then our
+ * implementation; a thrown WasiErrno becomes the call's result, anything else (GuestExit,
  * GuestStopped, a host bug) propagates out of the guest.
  */
-function guarded(ctx: GuestContext, fn: Fn): Fn {
+function lower(ctx: GuestContext, signature: string, implementation: Implementation): (...args: Array<number | bigint>) => number {
+  const call = implementation as unknown as (ctx: GuestContext, ...args: Array<number | bigint>) => number;
+  const kinds = [...signature];
   return (...args) => {
     // A guest that caught proc_exit's exception (wasm exception handling) is still over.
     if (ctx.exitCode !== undefined) throw new GuestExit(ctx.exitCode);
+    for (let i = 0; i < kinds.length; i++) {
+      const kind = kinds[i];
+      if (kind === 'i') args[i] = (args[i] as number) >>> 0;
+      else if (kind === 'I') args[i] = BigInt.asUintN(64, args[i] as bigint);
+      else args[i] = BigInt.asIntN(64, args[i] as bigint);
+    }
     try {
-      return fn(...args);
+      return call(ctx, ...args);
     } catch (error) {
       if (error instanceof WasiErrno) return error.errno;
       throw error;
@@ -56,39 +133,28 @@ function guarded(ctx: GuestContext, fn: Fn): Fn {
   };
 }
 
-/** node:wasi's imports with the socket and polling calls replaced. */
-export function wrapImports(ctx: GuestContext, raw: RawImports): Record<string, Fn> {
-  const imports: Record<string, Fn> = { ...(raw as unknown as Record<string, Fn>) };
-  for (const [name, { errno, fdArgs }] of Object.entries(SOCKET_REFUSALS)) {
-    const inner = raw[name] as unknown as Fn | undefined;
-    if (inner === undefined) continue;
-    imports[name] = (...args) => {
-      if (!fdArgs.some((i) => ctx.owns(args[i]!))) return inner(...args);
-      return fdArgs.some((i) => ctx.stdioFd(args[i]!)?.closed === true) ? EBADF : errno;
+/** The guest's imports, all ours. */
+export function guestImports(ctx: GuestContext, args: readonly string[], env: Record<string, string>): Record<string, unknown> {
+  const table = importTable(new StringList(args), new StringList(Object.entries(env).map(([k, v]) => `${k}=${v}`)));
+  return Object.fromEntries(Object.entries(table).map(([name, [signature, fn]]) => [name, lower(ctx, signature, fn)]));
+}
+
+/**
+ * Fds 0-2, the listeners (3..), then the preopens, each host directory opened once here (a
+ * missing one fails the run before the guest starts, as node:wasi did). A preopen may do every
+ * directory call and hands on every file and directory right.
+ */
+function fillTable(ctx: GuestContext, data: GuestWorkerData): void {
+  const encoder = new TextEncoder();
+  for (const stream of [0, 1, 2] as const) ctx.fds.set(stream, stdioEntry(stream, data.stdioTypes[stream] ?? 0));
+  for (let i = 0; i < data.listeners; i++) ctx.fds.set(3 + i, listenerSocket(i));
+  for (const [guestPath, hostPath] of data.preopens) {
+    const dir: DirFd = {
+      kind: 'dir', fd: openHost(hostPath, constants.O_RDONLY | constants.O_DIRECTORY), path: hostPath,
+      preopen: encoder.encode(guestPath), fdflags: 0, rightsBase: DIRECTORY_RIGHTS, rightsInheriting: DIRECTORY_RIGHTS | FILE_RIGHTS,
     };
+    ctx.fds.allocate(dir);
   }
-  const ours: Record<string, Fn> = {
-    fd_read: (fd, iovs, n, out) => fdRead(ctx, fd!, iovs!, n!, out!),
-    fd_write: (fd, iovs, n, out) => fdWrite(ctx, fd!, iovs!, n!, out!),
-    fd_close: (fd) => fdClose(ctx, fd!),
-    fd_fdstat_get: (fd, buf) => fdFdstatGet(ctx, fd!, buf!),
-    fd_fdstat_set_flags: (fd, flags) => fdFdstatSetFlags(ctx, fd!, flags!),
-    fd_filestat_get: (fd, buf) => fdFilestatGet(ctx, fd!, buf!),
-    fd_renumber: (from, to) => fdRenumber(ctx, from!, to!),
-    poll_oneoff: (inPtr, outPtr, n, nevents) => pollOneoff(ctx, inPtr!, outPtr!, n!, nevents!),
-    sock_accept: (fd, flags, roFd) => sockAccept(ctx, fd!, flags!, roFd!),
-    sock_recv: (fd, iovs, n, flags, len, roFlags) => sockRecv(ctx, fd!, iovs!, n!, flags!, len!, roFlags!),
-    sock_send: (fd, iovs, n, flags, len) => sockSend(ctx, fd!, iovs!, n!, flags!, len!),
-    sock_shutdown: (fd, how) => sockShutdown(ctx, fd!, how!),
-    clock_time_get: (id, precision, out) => clockTimeGet(ctx, id!, BigInt(precision!), out!),
-    clock_res_get: (id, out) => clockResGet(ctx, id!, out!),
-    proc_exit: (code) => {
-      ctx.exitCode = code! >>> 0;
-      throw new GuestExit(ctx.exitCode);
-    },
-  };
-  for (const [name, fn] of Object.entries(ours)) imports[name] = guarded(ctx, fn);
-  return imports;
 }
 
 /** How the guest ended: its exit code, or a trap; undefined when the run was cancelled. */
@@ -104,38 +170,27 @@ function runStart(start: () => unknown): { op: 'exit'; code: number } | { op: 't
   }
 }
 
-async function main(): Promise<void> {
-  // node:wasi announces itself as experimental on every run: that is not the guest's output.
-  const emitWarning = process.emitWarning.bind(process);
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    if (rest[0] === 'ExperimentalWarning' && String(warning).includes('WASI')) return;
-    (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
-  }) as typeof process.emitWarning;
-  const { WASI } = await import('node:wasi');
+function main(): void {
   const data = workerData as GuestWorkerData;
   const port = parentPort!;
-  const wasi = new WASI({
-    version: 'preview1',
-    args: data.args,
-    env: data.env,
-    preopens: Object.fromEntries(data.preopens),
-    returnOnExit: true,
-  });
   const memory = new GuestMemory();
-  const ctx = new GuestContext(new SharedState(data.sab, data.layout), memory, wasi.wasiImport as unknown as RawImports, port, data.stdioTypes);
-  for (let i = 0; i < data.listeners; i++) ctx.sockets.set(3 + i, { slot: i, listener: true, nonblock: false });
-  const instance = new WebAssembly.Instance(data.module, {
-    wasi_snapshot_preview1: wrapImports(ctx, ctx.raw),
-  });
-  const exported = instance.exports['memory'];
-  const start = instance.exports['_start'];
-  if (!(exported instanceof WebAssembly.Memory)) throw new TypeError('wasmux: the guest exports no memory');
-  if (typeof start !== 'function') throw new TypeError('wasmux: the guest exports no _start (not a WASI command)');
-  memory.attach(exported);
-  // node:wasi learns the memory from start(); its _start here is empty, and the guest's own runs
-  // below, under our proc_exit and trap handling.
-  wasi.start({ exports: { memory: exported, _start: () => {} } } as unknown as WebAssembly.Instance);
-  const outcome = runStart(start as () => unknown);
+  const ctx = new GuestContext(new SharedState(data.sab, data.layout), memory, port);
+  let outcome: ReturnType<typeof runStart>;
+  try {
+    fillTable(ctx, data);
+    const instance = new WebAssembly.Instance(data.module, {
+      wasi_snapshot_preview1: guestImports(ctx, data.args, data.env) as never,
+    });
+    const exported = instance.exports['memory'];
+    const start = instance.exports['_start'];
+    if (!(exported instanceof WebAssembly.Memory)) throw new TypeError('wasmux: the guest exports no memory');
+    if (typeof start !== 'function') throw new TypeError('wasmux: the guest exports no _start (not a WASI command)');
+    memory.attach(exported);
+    outcome = runStart(start as () => unknown);
+  } finally {
+    // The host fds are the process's: the guest's files and directories are closed before the run ends.
+    ctx.fds.closeHostFds();
+  }
   if (outcome !== undefined) port.postMessage(outcome);
   // Stay until the main thread has taken the outcome and ends the worker: a worker that ended
   // by itself could be reported before its last messages on some runtimes.
@@ -143,5 +198,5 @@ async function main(): Promise<void> {
 }
 
 if (parentPort !== null && workerData !== null && typeof workerData === 'object' && 'sab' in workerData) {
-  await main();
+  main();
 }

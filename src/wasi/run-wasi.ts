@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rmdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { abortError, readSignal } from '../api/wait.js';
@@ -21,7 +20,7 @@ export interface RunWasiOptions {
   /** The guest's argv, argv[0] included (as node:wasi takes it); default [the file's name]. */
   args?: string[];
   env?: Record<string, string>;
-  /** Directories, guest path -> host path (node:wasi's preopens); fds after the listeners. */
+  /** Directories, guest path -> host path; fds after the listeners. A missing one rejects before the guest starts. */
   preopens?: Record<string, string>;
   /**
    * Listeners, preopened as fds 3, 4, ... in this order: addresses to listen on, or Listeners
@@ -78,7 +77,6 @@ export async function runWasi(wasm: string | WebAssembly.Module, options: RunWas
   // The same AbortError as every other wait of wasmux (EINVAL for a signal that is not one).
   const signal = readSignal(options);
   const listeners: Listener[] = [];
-  let hiddenDir: string | undefined;
   let host: SocketHost | undefined;
   let outputs: OutputSinks | undefined;
   let worker: Worker | undefined;
@@ -102,15 +100,8 @@ export async function runWasi(wasm: string | WebAssembly.Module, options: RunWas
     const state = SharedState.create(layout);
     const stdin = stdinSource(options.stdin);
     outputs = new OutputSinks(state, options.stdout, options.stderr);
-    // Each listener's fd is, for node:wasi, a preopen of one empty hidden directory: it holds the
-    // number (so that node:wasi's directories come after) and lets sock_accept reserve numbers.
-    const preopens: Array<[string, string]> = [];
-    if (listeners.length > 0) {
-      hiddenDir = await mkdtemp(join(tmpdir(), 'wasmux-wasi-'));
-      listeners.forEach((_, i) => preopens.push([`/.wasmux-listener-${i}`, hiddenDir!]));
-    }
-    preopens.push(...Object.entries(options.preopens ?? {}));
-    if (signal?.aborted) throw abortError(signal);
+    // The worker opens them, after the listeners' fds.
+    const preopens = Object.entries(options.preopens ?? {});
     host = new SocketHost(state, listeners, stdin);
     options.onListening?.(listeners.map((l) => l.address()));
     const data: GuestWorkerData = {
@@ -183,6 +174,5 @@ export async function runWasi(wasm: string | WebAssembly.Module, options: RunWas
     if (host) host.stop();
     else for (const listener of listeners) listener.close();
     outputs?.close();
-    if (hiddenDir !== undefined) await rmdir(hiddenDir).catch(() => {});
   }
 }

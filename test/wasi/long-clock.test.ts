@@ -6,7 +6,7 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runWasi } from '../../src/index.js';
-import { GuestContext, MAX_WAIT_MS, type RawImports } from '../../src/wasi/guest-context.js';
+import { GuestContext, MAX_WAIT_MS } from '../../src/wasi/guest-context.js';
 import { GuestMemory } from '../../src/wasi/memory.js';
 import { SharedState } from '../../src/wasi/shared-state.js';
 import { pollOneoff } from '../../src/wasi/syscalls/poll-oneoff.js';
@@ -45,7 +45,7 @@ function drivenContext(): { ctx: DrivenContext; mem: GuestMemory } {
   const mem = new GuestMemory();
   mem.attach(new (WebAssembly.Memory as unknown as new (d: { initial: number }) => WebAssembly.Memory)({ initial: 1 }));
   const state = SharedState.create({ slots: 2, ringBytes: 1024 });
-  const ctx = new DrivenContext(state, mem, {} as RawImports, {} as never);
+  const ctx = new DrivenContext(state, mem, {} as never);
   return { ctx, mem };
 }
 

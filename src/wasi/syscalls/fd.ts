@@ -1,187 +1,181 @@
-import { EBADF, EINVAL, ENOTDIR, ENOTSUP, ESPIPE, SUCCESS, WasiErrno } from '../errno.js';
-import { nodeFdOpen, type GuestContext, type SocketFd, type StdioFd } from '../guest-context.js';
+// The fd_* calls that every kind of fd answers (stdio, sockets, files, directories): read, write,
+// close, fdstat, filestat, renumber, prestat; and the lookups that the file and path calls go
+// through (diskFor, fileFor, dirFor).
+import { closeSync } from 'node:fs';
 import {
-  R_FD_FDSTAT_SET_FLAGS, R_FD_FILESTAT_GET, R_FD_READ, R_FD_WRITE, R_POLL_FD_READWRITE, R_SOCK_ACCEPT, R_SOCK_SHUTDOWN,
-  nonblockFromFlags, writeFdstat, writeFilestat,
+  EBADF, EINVAL, ENAMETOOLONG, ENOTCAPABLE, ENOTDIR, ENOTSUP, SUCCESS, WasiErrno,
+} from '../errno.js';
+import type { DirFd, FileFd, GuestFd } from '../fd-table.js';
+import type { GuestContext } from '../guest-context.js';
+import { fstat, host } from '../host-fs.js';
+import {
+  FDFLAGS_ALL, FDFLAGS_NONBLOCK, FILETYPE_DIRECTORY, FILETYPE_SOCKET_STREAM, R_FD_FDSTAT_SET_FLAGS, R_FD_FILESTAT_GET,
+  R_FD_READ, R_FD_WRITE, writeFdstat, writeFilestat, writeStreamFilestat,
 } from './fdstat.js';
+import { fileRead, fileSetFlags, fileWrite } from './files.js';
 import { recvStream, sendStream } from './sock.js';
-import {
-  stdioClose, stdioFdstatGet, stdioFdstatSetFlags, stdioFilestatGet, stdioRead, stdioWrite,
-} from './stdio.js';
+import { stdioClose, stdioRead, stdioWrite } from './stdio.js';
 
-/** filetype SOCKET_STREAM */
-export const FILETYPE_SOCKET_STREAM = 6;
-
-/** What a connected socket may do. */
-export const STREAM_RIGHTS = R_FD_READ | R_FD_WRITE | R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE | R_SOCK_SHUTDOWN;
-/** What a listener may do; its inheriting rights are those of the sockets it accepts. */
-export const LISTENER_RIGHTS = R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE | R_SOCK_ACCEPT;
-
-/** What fd_read or fd_write does on one of our sockets and on one of our stdio fds. */
-interface StreamCall {
-  /** node:wasi's call, for its own fds. */
-  raw: 'fd_read' | 'fd_write';
-  socket(ctx: GuestContext, socket: SocketFd, bufs: Uint8Array[]): number;
-  stdio(ctx: GuestContext, entry: StdioFd, bufs: Uint8Array[]): number;
+/**
+ * A file or directory fd with every bit of `right`: a stream (stdio or socket) is refused with
+ * `streamErrno` (what the call means on a pipe or socket: ESPIPE for seeking, EINVAL for sync...).
+ */
+export function diskFor(ctx: GuestContext, fd: number, right: bigint, streamErrno: number): FileFd | DirFd {
+  const entry = ctx.fds.get(fd);
+  if (entry.kind === 'stdio' || entry.kind === 'socket') throw new WasiErrno(streamErrno);
+  return withRight(entry, right);
 }
 
-const READ: StreamCall = { raw: 'fd_read', socket: (ctx, socket, bufs) => recvStream(ctx, socket, bufs, 0), stdio: stdioRead };
-const WRITE: StreamCall = { raw: 'fd_write', socket: sendStream, stdio: stdioWrite };
+/** A file fd (not a directory: EBADF, as wasmtime answers a file call on a directory) with `right`. */
+export function fileFor(ctx: GuestContext, fd: number, right: bigint, streamErrno: number): FileFd {
+  const entry = diskFor(ctx, fd, 0n, streamErrno);
+  if (entry.kind !== 'file') throw new WasiErrno(EBADF);
+  return withRight(entry, right);
+}
 
-/** fd_read/fd_write: the bytes moved are stored at `nDone`; node:wasi's fds pass through. */
-function streamCall(ctx: GuestContext, call: StreamCall, fd: number, iovs: number, iovsLen: number, nDone: number): number {
-  const socket = ctx.socket(fd);
-  const stdio = ctx.stdioFd(fd);
-  if (socket === undefined && stdio === undefined) {
-    return ctx.raw[call.raw]!(fd as never, iovs as never, iovsLen as never, nDone as never);
-  }
+/** A directory fd with `right`; anything else is ENOTDIR (openat(2) on a file). */
+export function dirFor(ctx: GuestContext, fd: number, right: bigint): DirFd {
+  const entry = ctx.fds.get(fd);
+  if (entry.kind !== 'dir') throw new WasiErrno(ENOTDIR);
+  return withRight(entry, right);
+}
+
+function withRight<T extends GuestFd>(entry: T, right: bigint): T {
+  if ((entry.rightsBase & right) !== right) throw new WasiErrno(ENOTCAPABLE);
+  return entry;
+}
+
+/** fd_read/fd_write: the bytes moved are stored at `nDone`. */
+function transfer(ctx: GuestContext, fd: number, iovs: number, iovsLen: number, nDone: number, read: boolean): number {
+  const entry = ctx.fds.get(fd);
   const bufs = ctx.memory.iovecs(iovs, iovsLen);
   ctx.memory.check(nDone, 4);
-  ctx.memory.setU32(nDone, socket !== undefined ? call.socket(ctx, socket, bufs) : call.stdio(ctx, stdio!, bufs));
+  let n: number;
+  if (entry.kind === 'socket') n = read ? recvStream(ctx, entry, bufs, 0) : sendStream(ctx, entry, bufs);
+  else if (entry.kind === 'stdio') n = read ? stdioRead(ctx, entry, bufs) : stdioWrite(ctx, entry, bufs);
+  else if (entry.kind === 'file') n = read ? fileRead(withRight(entry, R_FD_READ), bufs) : fileWrite(withRight(entry, R_FD_WRITE), bufs);
+  else throw new WasiErrno(EBADF);
+  ctx.memory.setU32(nDone, n);
   return SUCCESS;
 }
 
 export function fdRead(ctx: GuestContext, fd: number, iovs: number, iovsLen: number, nread: number): number {
-  return streamCall(ctx, READ, fd, iovs, iovsLen, nread);
+  return transfer(ctx, fd, iovs, iovsLen, nread, true);
 }
 
 export function fdWrite(ctx: GuestContext, fd: number, iovs: number, iovsLen: number, nwritten: number): number {
-  return streamCall(ctx, WRITE, fd, iovs, iovsLen, nwritten);
+  return transfer(ctx, fd, iovs, iovsLen, nwritten, false);
 }
 
-/** Closes our socket (the main thread finishes sending what the guest wrote) and frees the number. */
-function closeSocket(ctx: GuestContext, fd: number): void {
-  const socket = ctx.sockets.get(fd);
-  if (socket === undefined) return;
-  ctx.sockets.delete(fd);
-  ctx.request({ op: 'close', slot: socket.slot });
+/** Closes what an entry holds: a socket (the main thread sends what is left), stdin's ring, a host fd. */
+function release(ctx: GuestContext, entry: GuestFd): void {
+  if (entry.kind === 'socket') ctx.request({ op: 'close', slot: entry.slot });
+  else if (entry.kind === 'stdio') stdioClose(ctx, entry);
+  else host(() => closeSync(entry.kind === 'file' ? entry.hostFd : entry.fd));
 }
 
 export function fdClose(ctx: GuestContext, fd: number): number {
-  const stdio = ctx.stdioFd(fd);
-  if (stdio !== undefined) return stdioClose(ctx, stdio);
-  if (ctx.socket(fd) === undefined) return ctx.raw['fd_close']!(fd as never);
-  closeSocket(ctx, fd >>> 0);
-  return ctx.raw['fd_close']!(fd as never); // the reserved number (see reserveFd)
-}
-
-export function fdFdstatGet(ctx: GuestContext, fd: number, buf: number): number {
-  const stdio = ctx.stdioFd(fd);
-  if (stdio !== undefined) return stdioFdstatGet(ctx, stdio, buf);
-  const socket = ctx.socket(fd);
-  if (socket === undefined) return ctx.raw['fd_fdstat_get']!(fd as never, buf as never);
-  writeFdstat(
-    ctx, buf, FILETYPE_SOCKET_STREAM, socket.nonblock,
-    socket.listener ? LISTENER_RIGHTS : STREAM_RIGHTS, socket.listener ? STREAM_RIGHTS : 0n,
-  );
+  release(ctx, ctx.fds.remove(fd));
   return SUCCESS;
 }
 
+/**
+ * fd_renumber: `to` is closed and `from` takes its number. Fds 0, 1 and 2 stay where they are
+ * (ENOTSUP): the stdio tests and docs/wasi.md keep them fixed.
+ */
+export function fdRenumber(ctx: GuestContext, from: number, to: number): number {
+  const moving = ctx.fds.get(from);
+  const replaced = ctx.fds.get(to);
+  if (moving.kind === 'stdio' || replaced.kind === 'stdio') throw new WasiErrno(ENOTSUP);
+  if (from === to) return SUCCESS;
+  release(ctx, ctx.fds.remove(to));
+  ctx.fds.renumber(from, to);
+  return SUCCESS;
+}
+
+function filetypeOfEntry(entry: GuestFd): number {
+  switch (entry.kind) {
+    case 'stdio':
+    case 'file':
+      return entry.filetype;
+    case 'socket':
+      return FILETYPE_SOCKET_STREAM;
+    case 'dir':
+      return FILETYPE_DIRECTORY;
+  }
+}
+
+export function fdFdstatGet(ctx: GuestContext, fd: number, buf: number): number {
+  const entry = ctx.fds.get(fd);
+  writeFdstat(ctx, buf, filetypeOfEntry(entry), entry.fdflags, entry.rightsBase, entry.rightsInheriting);
+  return SUCCESS;
+}
+
+/** Streams and directories take NONBLOCK only (APPEND and the sync flags are for files: EINVAL). */
 export function fdFdstatSetFlags(ctx: GuestContext, fd: number, flags: number): number {
-  const stdio = ctx.stdioFd(fd);
-  if (stdio !== undefined) return stdioFdstatSetFlags(stdio, flags);
-  const socket = ctx.socket(fd);
-  if (socket === undefined) return ctx.raw['fd_fdstat_set_flags']!(fd as never, flags as never);
-  socket.nonblock = nonblockFromFlags(flags);
+  const entry = ctx.fds.get(fd);
+  if ((flags & ~FDFLAGS_ALL) !== 0) throw new WasiErrno(EINVAL);
+  if (entry.kind === 'file') {
+    fileSetFlags(withRight(entry, R_FD_FDSTAT_SET_FLAGS), flags);
+    return SUCCESS;
+  }
+  if (entry.kind === 'dir') withRight(entry, R_FD_FDSTAT_SET_FLAGS);
+  if ((flags & ~FDFLAGS_NONBLOCK) !== 0) throw new WasiErrno(EINVAL);
+  entry.fdflags = flags;
+  return SUCCESS;
+}
+
+/** fd_fdstat_set_rights: rights can only be dropped (asking for one the fd lacks is ENOTCAPABLE). */
+export function fdFdstatSetRights(ctx: GuestContext, fd: number, base: bigint, inheriting: bigint): number {
+  const entry = ctx.fds.get(fd);
+  if ((base & ~entry.rightsBase) !== 0n || (inheriting & ~entry.rightsInheriting) !== 0n) {
+    throw new WasiErrno(ENOTCAPABLE);
+  }
+  entry.rightsBase = base;
+  entry.rightsInheriting = inheriting;
   return SUCCESS;
 }
 
 export function fdFilestatGet(ctx: GuestContext, fd: number, buf: number): number {
-  const stdio = ctx.stdioFd(fd);
-  if (stdio !== undefined) return stdioFilestatGet(ctx, stdio, buf);
-  if (ctx.socket(fd) === undefined) return ctx.raw['fd_filestat_get']!(fd as never, buf as never);
-  writeFilestat(ctx, buf, FILETYPE_SOCKET_STREAM);
-  return SUCCESS;
-}
-
-/** oflags DIRECTORY */
-const OFLAGS_DIRECTORY = 2;
-
-/** Whether this runtime's node:wasi fd_renumber(a, b) moves b onto a (Bun 1.x's does); probed once. */
-let renumberSwapped: boolean | undefined;
-
-/**
- * Probes node:wasi's fd_renumber with two throwaway numbers opened relative to `dirFd` (one of
- * our sockets: a hidden empty directory for node:wasi, see reserveFd), lending 8 bytes of guest
- * memory for the path and the results and putting them back (the guest is blocked in this call).
- */
-function probeRenumber(ctx: GuestContext, dirFd: number): boolean {
-  const raw = ctx.raw;
-  const saved = ctx.memory.bytes(0, 8).slice();
-  const open = (): number => {
-    ctx.memory.setU8(0, 0x2e); // "."
-    const errno = raw['path_open']!(dirFd as never, 0 as never, 0 as never, 1 as never, OFLAGS_DIRECTORY as never,
-      0n as never, 0n as never, 0 as never, 4 as never);
-    return errno === SUCCESS ? ctx.memory.u32(4) : -1;
-  };
-  try {
-    const a = open();
-    const b = open();
-    if (a < 0 || b < 0) {
-      for (const fd of [a, b]) if (fd >= 0) raw['fd_close']!(fd as never);
-      return false;
-    }
-    raw['fd_renumber']!(a as never, b as never);
-    const swapped = nodeFdOpen(ctx, a) && !nodeFdOpen(ctx, b);
-    raw['fd_close']!((swapped ? a : b) as never);
-    return swapped;
-  } finally {
-    ctx.memory.bytes(0, 8).set(saved);
+  const entry = ctx.fds.get(fd);
+  ctx.memory.check(buf, 64);
+  if (entry.kind === 'stdio' || entry.kind === 'socket') {
+    writeStreamFilestat(ctx, buf, filetypeOfEntry(entry));
+  } else {
+    withRight(entry, R_FD_FILESTAT_GET);
+    writeFilestat(ctx, buf, fstat(entry.kind === 'file' ? entry.hostFd : entry.fd));
   }
+  return SUCCESS;
 }
 
-/**
- * fd_renumber: node:wasi moves the number (our sockets' numbers are reserved there too), then we
- * move the socket. The number move is done the witx's way round on every runtime.
- */
-export function fdRenumber(ctx: GuestContext, from: number, to: number): number {
-  from >>>= 0;
-  to >>>= 0;
-  // node:wasi would close the host process's own fd 0, 1 or 2 behind a stdio number.
-  if (ctx.stdioFd(from) !== undefined || ctx.stdioFd(to) !== undefined) throw new WasiErrno(ENOTSUP);
-  if (ctx.socket(from) === undefined && ctx.socket(to) === undefined) return ctx.raw['fd_renumber']!(from as never, to as never);
-  if (from === to) return SUCCESS;
-  renumberSwapped ??= probeRenumber(ctx, ctx.socket(from) !== undefined ? from : to);
-  const errno = renumberSwapped
-    ? ctx.raw['fd_renumber']!(to as never, from as never)
-    : ctx.raw['fd_renumber']!(from as never, to as never);
-  if (errno !== SUCCESS) return errno;
-  closeSocket(ctx, to);
-  const socket = ctx.sockets.get(from);
-  ctx.sockets.delete(from);
-  if (socket !== undefined) ctx.sockets.set(to, socket);
+/** prestat tag DIR */
+const PREOPENTYPE_DIR = 0;
+
+/** The preopen at `fd`: anything else (sockets, stdio, files, directories opened later) is EBADF, which ends wasi-libc's scan. */
+function preopenName(ctx: GuestContext, fd: number): Uint8Array {
+  const entry = ctx.fds.get(fd);
+  if (entry.kind !== 'dir' || entry.preopen === undefined) throw new WasiErrno(EBADF);
+  return entry.preopen;
+}
+
+export function fdPrestatGet(ctx: GuestContext, fd: number, buf: number): number {
+  const name = preopenName(ctx, fd);
+  ctx.memory.check(buf, 8);
+  ctx.memory.bytes(buf, 8).fill(0);
+  ctx.memory.setU8(buf, PREOPENTYPE_DIR);
+  ctx.memory.setU32(buf + 4, name.length);
   return SUCCESS;
 }
 
 /**
- * What the other fd-taking calls return on a socket fd or one of our stdio fds, and which argument positions hold fds
- * (path_link and path_rename take two, path_symlink's is third). Calls on node:wasi's fds pass
- * through untouched.
+ * fd_prestat_dir_name: the name without a NUL (wasi-libc asks with exactly pr_name_len). A buffer
+ * too small for it is ENAMETOOLONG, as wasmtime answers (the witx names no errno for it; uvwasi's
+ * ENOBUFS is for sockets' buffers); a larger one gets the name and the rest is left untouched.
  */
-export const SOCKET_REFUSALS: Record<string, { errno: number; fdArgs: number[] }> = {
-  fd_advise: { errno: ESPIPE, fdArgs: [0] },
-  fd_allocate: { errno: ESPIPE, fdArgs: [0] },
-  fd_datasync: { errno: EINVAL, fdArgs: [0] },
-  fd_sync: { errno: EINVAL, fdArgs: [0] },
-  fd_seek: { errno: ESPIPE, fdArgs: [0] },
-  fd_tell: { errno: ESPIPE, fdArgs: [0] },
-  fd_pread: { errno: ESPIPE, fdArgs: [0] },
-  fd_pwrite: { errno: ESPIPE, fdArgs: [0] },
-  fd_readdir: { errno: ENOTDIR, fdArgs: [0] },
-  fd_filestat_set_size: { errno: EINVAL, fdArgs: [0] },
-  fd_filestat_set_times: { errno: EINVAL, fdArgs: [0] },
-  fd_fdstat_set_rights: { errno: EINVAL, fdArgs: [0] },
-  // A socket is not a preopen: EBADF, which also ends wasi-libc's preopen scan (docs/wasi.md).
-  fd_prestat_get: { errno: EBADF, fdArgs: [0] },
-  fd_prestat_dir_name: { errno: EBADF, fdArgs: [0] },
-  path_create_directory: { errno: ENOTDIR, fdArgs: [0] },
-  path_filestat_get: { errno: ENOTDIR, fdArgs: [0] },
-  path_filestat_set_times: { errno: ENOTDIR, fdArgs: [0] },
-  path_link: { errno: ENOTDIR, fdArgs: [0, 4] },
-  path_open: { errno: ENOTDIR, fdArgs: [0] },
-  path_readlink: { errno: ENOTDIR, fdArgs: [0] },
-  path_remove_directory: { errno: ENOTDIR, fdArgs: [0] },
-  path_rename: { errno: ENOTDIR, fdArgs: [0, 3] },
-  path_symlink: { errno: ENOTDIR, fdArgs: [2] },
-  path_unlink_file: { errno: ENOTDIR, fdArgs: [0] },
-};
+export function fdPrestatDirName(ctx: GuestContext, fd: number, path: number, pathLen: number): number {
+  const name = preopenName(ctx, fd);
+  const out = ctx.memory.bytes(path, pathLen);
+  if (pathLen < name.length) throw new WasiErrno(ENAMETOOLONG);
+  out.set(name);
+  return SUCCESS;
+}

@@ -1,5 +1,7 @@
 import { EBADF, EINVAL, SUCCESS, WasiErrno } from '../errno.js';
-import { nodeFdOpen, type GuestContext, type SocketFd, type StdioFd } from '../guest-context.js';
+import type { FileFd, SocketFd, StdioFd } from '../fd-table.js';
+import type { GuestContext } from '../guest-context.js';
+import { fstat } from '../host-fs.js';
 import { F_RX_DONE, F_TX_DONE, S_ERROR, S_FLAGS, S_PENDING } from '../shared-state.js';
 import { CLOCK_MONOTONIC, CLOCK_REALTIME } from './clock.js';
 import { outputError, outputRoom } from './stdio.js';
@@ -111,8 +113,7 @@ export function pollOneoff(ctx: GuestContext, inPtr: number, outPtr: number, nsu
  * main thread are under OUT_LIMIT. The other direction of each is EBADF, as for fd_read/fd_write.
  */
 function stdioReadiness(ctx: GuestContext, entry: StdioFd, read: boolean): Ready | null {
-  const badf = { error: EBADF, nbytes: 0, flags: 0 };
-  if (entry.closed || read !== (entry.stream === 0)) return badf;
+  if (read !== (entry.stream === 0)) return { error: EBADF, nbytes: 0, flags: 0 };
   if (entry.stream === 0) {
     const ring = ctx.stdinRing();
     return typeof ring === 'number' ? { error: ring, nbytes: 0, flags: 0 } : socketReadiness(ctx, ring, true);
@@ -125,15 +126,24 @@ function stdioReadiness(ctx: GuestContext, entry: StdioFd, read: boolean): Ready
 
 /** One fd subscription's state now: null if not ready. */
 function fdReadiness(ctx: GuestContext, fd: number, read: boolean): Ready | null {
-  const stdio = ctx.stdioFd(fd);
-  if (stdio !== undefined) return stdioReadiness(ctx, stdio, read);
-  const socket = ctx.socket(fd);
-  if (socket === undefined) {
-    // node:wasi's other fds (stdout, stderr, files): reported ready, as regular files always are;
-    // a write to a full pipe or terminal may then block the guest (docs/wasi.md).
-    return { error: nodeFdOpen(ctx, fd) ? SUCCESS : EBADF, nbytes: 0, flags: 0 };
+  const entry = ctx.fds.find(fd);
+  if (entry === undefined) return { error: EBADF, nbytes: 0, flags: 0 };
+  if (entry.kind === 'stdio') return stdioReadiness(ctx, entry, read);
+  if (entry.kind === 'socket') return socketReadiness(ctx, entry, read);
+  // Files and directories are ready at once, as Linux's poll says of regular files; a device or
+  // fifo too (a read or write on it may then block the guest, docs/wasi.md).
+  return { error: SUCCESS, nbytes: entry.kind === 'file' && read ? bytesLeft(entry) : 0, flags: 0 };
+}
+
+/** What fd_read would read now from a regular file: the bytes after our offset. */
+function bytesLeft(entry: FileFd): number {
+  if (!entry.seekable) return 0;
+  try {
+    const left = fstat(entry.hostFd).size - entry.position;
+    return left > 0n ? Number(left) : 0;
+  } catch {
+    return 0;
   }
-  return socketReadiness(ctx, socket, read);
 }
 
 /** A socket's (or the stdin ring's) readiness from its mirrored slot. */

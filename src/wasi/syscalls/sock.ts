@@ -1,28 +1,32 @@
 import {
-  EAGAIN, EBADF, EINVAL, ENOTCONN, ENOTSOCK, EPIPE, SUCCESS, WasiErrno,
+  EAGAIN, EINVAL, ENOTCONN, ENOTSOCK, EPIPE, SUCCESS, WasiErrno,
 } from '../errno.js';
-import { nodeFdOpen, type GuestContext, type SocketFd } from '../guest-context.js';
+import type { SocketFd } from '../fd-table.js';
+import type { GuestContext } from '../guest-context.js';
 import {
   F_RX_DONE, F_TX_DONE, S_ERROR, S_FLAGS, S_PENDING, S_RX_WANT, S_TX_WANT,
 } from '../shared-state.js';
+import {
+  FDFLAGS_NONBLOCK, R_FD_FDSTAT_SET_FLAGS, R_FD_FILESTAT_GET, R_FD_READ, R_FD_WRITE, R_POLL_FD_READWRITE, R_SOCK_ACCEPT,
+  R_SOCK_SHUTDOWN,
+} from './fdstat.js';
 
 /** riflags */
 export const RECV_PEEK = 1;
 export const RECV_WAITALL = 2;
-/** fdflags */
-export const FDFLAGS_NONBLOCK = 4;
 /** sdflags */
 const SHUT_RD = 1;
 const SHUT_WR = 2;
-/** oflags DIRECTORY, for the fd number reservation (see reserveFd). */
-const OFLAGS_DIRECTORY = 2;
 
-/** The socket behind fd, or ENOTSOCK (a node:wasi fd) / EBADF (nothing). */
+/** The socket behind fd, or EBADF (nothing) / ENOTSOCK (another kind). */
 export function socketFor(ctx: GuestContext, fd: number): SocketFd {
-  const socket = ctx.socket(fd);
-  if (socket !== undefined) return socket;
-  throw new WasiErrno(nodeFdOpen(ctx, fd) ? ENOTSOCK : EBADF);
+  const entry = ctx.fds.get(fd);
+  if (entry.kind !== 'socket') throw new WasiErrno(ENOTSOCK);
+  return entry;
 }
+
+/** Whether an fd's calls return EAGAIN rather than wait. */
+export const isNonblock = (entry: { fdflags: number }): boolean => (entry.fdflags & FDFLAGS_NONBLOCK) !== 0;
 
 /** Takes a pending SO_ERROR (0 if none). */
 function takeError(ctx: GuestContext, slot: number): number {
@@ -50,7 +54,7 @@ export function recvStream(ctx: GuestContext, socket: SocketFd, bufs: Uint8Array
     // PEEK with WAITALL consumes nothing, so it waits until all `total` bytes are there at once
     // (or EOF or an error ends the wait), as recv(2) with MSG_PEEK | MSG_WAITALL does; a request
     // larger than the ring could never be met, so it gets what there is.
-    const peekMore = peek && waitall && used < total && total <= state.ringBytes && !socket.nonblock
+    const peekMore = peek && waitall && used < total && total <= state.ringBytes && !isNonblock(socket)
       && (state.load(slot, S_FLAGS) & F_RX_DONE) === 0 && state.load(slot, S_ERROR) === 0;
     if (used > 0 && !peekMore) {
       const copied = Math.min(used, total - got);
@@ -69,7 +73,7 @@ export function recvStream(ctx: GuestContext, socket: SocketFd, bufs: Uint8Array
       throw new WasiErrno(takeError(ctx, slot));
     }
     if (done) return got;
-    if (socket.nonblock) {
+    if (isNonblock(socket)) {
       if (got > 0) return got;
       throw new WasiErrno(EAGAIN);
     }
@@ -142,7 +146,7 @@ export function sendStream(ctx: GuestContext, socket: SocketFd, bufs: Uint8Array
       if (Atomics.exchange(state.i32, state.word(slot, S_TX_WANT), 0) === 1) ctx.post({ op: 'tx', slot });
       if (sent === total) return sent;
     }
-    if (socket.nonblock) {
+    if (isNonblock(socket)) {
       if (sent > 0) return sent;
       throw new WasiErrno(EAGAIN);
     }
@@ -150,20 +154,18 @@ export function sendStream(ctx: GuestContext, socket: SocketFd, bufs: Uint8Array
   }
 }
 
-/**
- * The guest fd number for a new socket, reserved in node:wasi's table so that node:wasi never
- * hands it out: a path_open of "." relative to `dirFd` (a listener's fd, which node:wasi knows
- * as a hidden empty directory, see run-wasi.ts). `scratch` is 4 guest bytes we may overwrite
- * (sock_accept's result). node:wasi numbers lowest-free, so the socket gets the lowest free fd.
- */
-function reserveFd(ctx: GuestContext, dirFd: number, scratch: number): number {
-  ctx.memory.setU8(scratch, 0x2e); // "."
-  const errno = ctx.raw['path_open']!(
-    dirFd as never, 0 as never, scratch as never, 1 as never, OFLAGS_DIRECTORY as never,
-    0n as never, 0n as never, 0 as never, scratch as never,
-  );
-  if (errno !== SUCCESS) throw new WasiErrno(errno);
-  return ctx.memory.u32(scratch);
+/** What a connected socket may do. */
+export const STREAM_RIGHTS = R_FD_READ | R_FD_WRITE | R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE | R_SOCK_SHUTDOWN;
+/** What a listener may do; its inheriting rights are those of the sockets it accepts. */
+export const LISTENER_RIGHTS = R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE | R_SOCK_ACCEPT;
+
+/** The fd entry of listener `slot` (fds 3.., made at start). */
+export function listenerSocket(slot: number): SocketFd {
+  return { kind: 'socket', slot, listener: true, fdflags: 0, rightsBase: LISTENER_RIGHTS, rightsInheriting: STREAM_RIGHTS };
+}
+
+function streamSocket(slot: number, fdflags: number): SocketFd {
+  return { kind: 'socket', slot, listener: false, fdflags, rightsBase: STREAM_RIGHTS, rightsInheriting: 0n };
 }
 
 export function sockAccept(ctx: GuestContext, fd: number, flags: number, roFd: number): number {
@@ -175,18 +177,15 @@ export function sockAccept(ctx: GuestContext, fd: number, flags: number, roFd: n
   for (;;) {
     const seen = ctx.wakeCount();
     if (state.load(listener.slot, S_PENDING) > 0) {
-      const newFd = reserveFd(ctx, fd, roFd);
       const slot = ctx.request({ op: 'accept', slot: listener.slot });
       if (slot >= 0) {
-        ctx.sockets.set(newFd, { slot, listener: false, nonblock: (flags & FDFLAGS_NONBLOCK) !== 0 });
-        ctx.memory.setU32(roFd, newFd);
+        ctx.memory.setU32(roFd, ctx.fds.allocate(streamSocket(slot, flags)));
         return SUCCESS;
       }
-      ctx.raw['fd_close']!(newFd as never);
       if (slot !== -EAGAIN) throw new WasiErrno(-slot);
       continue;
     }
-    if (listener.nonblock) throw new WasiErrno(EAGAIN);
+    if (isNonblock(listener)) throw new WasiErrno(EAGAIN);
     ctx.sleep(seen);
   }
 }

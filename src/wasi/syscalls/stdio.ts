@@ -7,14 +7,12 @@
  *   faster than its reader is held back (bounded memory) as a blocking write(2) would be.
  * - stdin: reads and polls go through an RX ring the main thread fills (see stdin-mirror.ts).
  */
-import { EAGAIN, EBADF, SUCCESS, WasiErrno } from '../errno.js';
-import type { GuestContext, StdioFd } from '../guest-context.js';
+import { EAGAIN, EBADF, WasiErrno } from '../errno.js';
+import type { StdioFd } from '../fd-table.js';
+import type { GuestContext } from '../guest-context.js';
 import { OUT_ERROR_1, OUT_ERROR_2, OUT_WANT, outInflight } from '../shared-state.js';
-import {
-  R_FD_FDSTAT_SET_FLAGS, R_FD_FILESTAT_GET, R_FD_READ, R_FD_WRITE, R_POLL_FD_READWRITE, nonblockFromFlags, writeFdstat,
-  writeFilestat,
-} from './fdstat.js';
-import { recvStream } from './sock.js';
+import { R_FD_FDSTAT_SET_FLAGS, R_FD_FILESTAT_GET, R_FD_READ, R_FD_WRITE, R_POLL_FD_READWRITE } from './fdstat.js';
+import { isNonblock, recvStream } from './sock.js';
 
 /** Output bytes that may be on their way to the main thread before writes wait. */
 export const OUT_LIMIT = 1 << 20;
@@ -43,15 +41,18 @@ export function outputRoom(ctx: GuestContext, stream: 1 | 2): number {
   return room > 0 ? room : 0;
 }
 
-/** An open stdio fd, or EBADF. */
-function openStdio(entry: StdioFd): StdioFd {
-  if (entry.closed) throw new WasiErrno(EBADF);
-  return entry;
+/**
+ * The entry of fd 0, 1 or 2. No FD_SEEK/FD_TELL: wasi-libc's isatty() is then true exactly for a
+ * CHARACTER_DEVICE.
+ */
+export function stdioEntry(stream: 0 | 1 | 2, filetype: number): StdioFd {
+  const rights = COMMON_RIGHTS | (stream === 0 ? R_FD_READ : R_FD_WRITE);
+  return { kind: 'stdio', stream, filetype, fdflags: 0, rightsBase: rights, rightsInheriting: 0n };
 }
 
 /** fd_write on 1 or 2: the bytes are posted in one message, in order with every other write. */
 export function stdioWrite(ctx: GuestContext, entry: StdioFd, bufs: Uint8Array[]): number {
-  const { stream } = openStdio(entry);
+  const { stream } = entry;
   if (stream === 0) throw new WasiErrno(EBADF); // stdin is not open for writing
   const total = bufs.reduce((sum, b) => sum + b.length, 0);
   const i32 = ctx.state.i32;
@@ -65,7 +66,7 @@ export function stdioWrite(ctx: GuestContext, entry: StdioFd, bufs: Uint8Array[]
     const seen = ctx.wakeCount();
     // Nothing on its way: even a write larger than the limit goes out whole.
     if (fits(Atomics.load(i32, word))) break;
-    if (entry.nonblock) {
+    if (isNonblock(entry)) {
       take = Math.min(total, OUT_LIMIT - WRITE_COST - Atomics.load(i32, word));
       if (take > 0) break;
       throw new WasiErrno(EAGAIN);
@@ -89,40 +90,15 @@ export function stdioWrite(ctx: GuestContext, entry: StdioFd, bufs: Uint8Array[]
 
 /** fd_read on 0: from the stdin ring (blocking unless NONBLOCK). */
 export function stdioRead(ctx: GuestContext, entry: StdioFd, bufs: Uint8Array[]): number {
-  if (openStdio(entry).stream !== 0) throw new WasiErrno(EBADF); // stdout/stderr are not open for reading
+  if (entry.stream !== 0) throw new WasiErrno(EBADF); // stdout/stderr are not open for reading
   const ring = ctx.stdinRing();
   if (typeof ring === 'number') throw new WasiErrno(ring);
-  ring.nonblock = entry.nonblock;
+  ring.fdflags = entry.fdflags;
   return recvStream(ctx, ring, bufs, 0);
 }
 
-export function stdioFdstatGet(ctx: GuestContext, entry: StdioFd, buf: number): number {
-  openStdio(entry);
-  // No FD_SEEK/FD_TELL: wasi-libc's isatty() is then true exactly for a CHARACTER_DEVICE.
-  writeFdstat(ctx, buf, entry.filetype, entry.nonblock, COMMON_RIGHTS | (entry.stream === 0 ? R_FD_READ : R_FD_WRITE), 0n);
-  return SUCCESS;
-}
-
-export function stdioFdstatSetFlags(entry: StdioFd, flags: number): number {
-  openStdio(entry);
-  entry.nonblock = nonblockFromFlags(flags);
-  return SUCCESS;
-}
-
-export function stdioFilestatGet(ctx: GuestContext, entry: StdioFd, buf: number): number {
-  openStdio(entry);
-  writeFilestat(ctx, buf, entry.filetype);
-  return SUCCESS;
-}
-
-/**
- * fd_close on 0, 1 or 2: later calls on it are EBADF. The number stays taken in node:wasi's
- * table: closing node:wasi's entry would close the host process's own fd.
- */
-export function stdioClose(ctx: GuestContext, entry: StdioFd): number {
-  openStdio(entry);
-  entry.closed = true;
+/** fd_close on 0, 1 or 2 (the number is free from then on): stdin's mirroring stops. */
+export function stdioClose(ctx: GuestContext, entry: StdioFd): void {
   const slot = entry.stream === 0 ? ctx.stdinSlot() : undefined;
   if (slot !== undefined) ctx.request({ op: 'close', slot });
-  return SUCCESS;
 }

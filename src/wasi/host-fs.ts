@@ -1,0 +1,108 @@
+/**
+ * The thin layer over node:fs that the file and path calls use: host errors become WASI errnos,
+ * guest paths are resolved in the sandbox, timestamps are set in the runtime's best precision.
+ */
+import { constants, existsSync, fstatSync, lstatSync, openSync, type BigIntStats } from 'node:fs';
+import { EINVAL, ENOTDIR, WasiErrno, wasiErrno } from './errno.js';
+import type { DirFd } from './fd-table.js';
+import type { GuestContext } from './guest-context.js';
+import { hostPath, resolvePath, type Resolved } from './path-resolve.js';
+import { FDFLAGS_APPEND, FDFLAGS_DSYNC, FDFLAGS_NONBLOCK, FDFLAGS_RSYNC, FDFLAGS_SYNC } from './syscalls/fdstat.js';
+
+/** Runs a node:fs call: a host error (err.code) is thrown as the WASI errno it means. */
+export function host<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    if (error instanceof WasiErrno) throw error;
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    if (typeof code !== 'string') throw error; // not a host error: a bug of ours
+    throw new WasiErrno(wasiErrno(code));
+  }
+}
+
+export const fstat = (hostFd: number): BigIntStats => host(() => fstatSync(hostFd, { bigint: true }));
+
+/** The stat of `name` in `dir`, not following a symlink; undefined if nothing is there. */
+export function lstatAt(resolved: Resolved): BigIntStats | undefined {
+  return host(() => lstatSync(hostPath(resolved.dir, resolved.name), { bigint: true, throwIfNoEntry: false }));
+}
+
+/**
+ * A guest path (at `ptr`, `len` bytes) resolved below directory `dir`, handed to `use`, and the
+ * directories the walk opened closed afterwards. A path that ended in '/' names a directory: if
+ * something else is there, ENOTDIR (we never hand the host a trailing slash, which would follow a
+ * symlink in the last component out of our sight).
+ */
+export function atPath<T>(
+  ctx: GuestContext, dir: DirFd, ptr: number, len: number, follow: boolean, use: (resolved: Resolved) => T,
+): T {
+  // A copy: TextDecoder will not read a view of a shared memory.
+  const bytes = ctx.memory.bytes(ptr, len).slice();
+  const resolved = resolvePath(dir, bytes, follow);
+  try {
+    if (resolved.trailingSlash) {
+      const stats = lstatAt(resolved);
+      if (stats !== undefined && !stats.isDirectory()) throw new WasiErrno(ENOTDIR);
+    }
+    return use(resolved);
+  } finally {
+    resolved.release();
+  }
+}
+
+/** Where the host names the resolved entry (path-resolve.ts's hostPath). */
+export const hostPathOf = (resolved: Resolved): string => hostPath(resolved.dir, resolved.name);
+
+/** Host open flags for WASI fdflags (RSYNC is O_SYNC on Linux: glibc's O_RSYNC is the same bits). */
+export function hostFdflags(fdflags: number): number {
+  let flags = 0;
+  if ((fdflags & FDFLAGS_APPEND) !== 0) flags |= constants.O_APPEND;
+  if ((fdflags & FDFLAGS_DSYNC) !== 0) flags |= constants.O_DSYNC;
+  if ((fdflags & (FDFLAGS_SYNC | FDFLAGS_RSYNC)) !== 0) flags |= constants.O_SYNC;
+  if ((fdflags & FDFLAGS_NONBLOCK) !== 0) flags |= constants.O_NONBLOCK;
+  return flags;
+}
+
+/** Opens `path` with `flags` (numbers: no mode bits beyond 0o666 for files the guest creates). */
+export const openHost = (path: string, flags: number): number => host(() => openSync(path, flags, 0o666));
+
+/** Whether a host fd can be opened anew through /proc/self/fd (Linux). */
+export const canReopen = existsSync('/proc/self/fd');
+
+/** fstflags */
+const FSTFLAGS_ATIM = 1;
+const FSTFLAGS_ATIM_NOW = 2;
+const FSTFLAGS_MTIM = 4;
+const FSTFLAGS_MTIM_NOW = 8;
+
+/**
+ * The access and modification times to set, in seconds as futimes/lutimes take them (the most
+ * precise value a double holds: Bun and Node 26 keep the sub-µs part, Node 20 µs, Deno ms). A
+ * time neither given nor NOW keeps its value (`current`). ATIM with ATIM_NOW (or MTIM with
+ * MTIM_NOW) is EINVAL, as the witx and utimensat say.
+ */
+export function timesToSet(
+  ctx: GuestContext, atim: bigint, mtim: bigint, fstflags: number, current: () => BigIntStats,
+): [number, number] {
+  if ((fstflags & ~15) !== 0) throw new WasiErrno(EINVAL);
+  if ((fstflags & FSTFLAGS_ATIM) !== 0 && (fstflags & FSTFLAGS_ATIM_NOW) !== 0) throw new WasiErrno(EINVAL);
+  if ((fstflags & FSTFLAGS_MTIM) !== 0 && (fstflags & FSTFLAGS_MTIM_NOW) !== 0) throw new WasiErrno(EINVAL);
+  const now = ctx.realtimeNs();
+  let stats: BigIntStats | undefined;
+  const pick = (given: bigint, set: number, setNow: number, kept: (s: BigIntStats) => bigint): number => {
+    if ((fstflags & setNow) !== 0) return seconds(now);
+    if ((fstflags & set) !== 0) return seconds(given);
+    stats ??= current();
+    return seconds(kept(stats));
+  };
+  return [
+    pick(atim, FSTFLAGS_ATIM, FSTFLAGS_ATIM_NOW, (s) => s.atimeNs),
+    pick(mtim, FSTFLAGS_MTIM, FSTFLAGS_MTIM_NOW, (s) => s.mtimeNs),
+  ];
+}
+
+/** ns as seconds: the whole seconds and the fraction converted apart, so the double is the nearest one. */
+function seconds(ns: bigint): number {
+  return Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;
+}

@@ -1,0 +1,239 @@
+// fd_* on files and directories: reads and writes at our own offset, pread/pwrite, seek/tell,
+// sync, advise, allocate, size and times, and fd_readdir's listing.
+import {
+  closeSync, constants, fdatasyncSync, fsyncSync, ftruncateSync, futimesSync, lstatSync, readdirSync, readvSync,
+  writevSync,
+} from 'node:fs';
+import {
+  EBADF, EFBIG, EINVAL, ENOTSUP, ESPIPE, SUCCESS, WasiErrno,
+} from '../errno.js';
+import type { DirEntry, DirFd, FileFd } from '../fd-table.js';
+import type { GuestContext } from '../guest-context.js';
+import { canReopen, fstat, host, hostFdflags, openHost, timesToSet } from '../host-fs.js';
+import { hostPath } from '../path-resolve.js';
+import { dirFor, diskFor, fileFor } from './fd.js';
+import {
+  FDFLAGS_APPEND, FDFLAGS_NONBLOCK, FILETYPE_REGULAR_FILE, R_FD_ADVISE, R_FD_ALLOCATE, R_FD_DATASYNC,
+  R_FD_FILESTAT_SET_SIZE, R_FD_FILESTAT_SET_TIMES, R_FD_READ, R_FD_READDIR, R_FD_SEEK, R_FD_SYNC, R_FD_TELL, R_FD_WRITE,
+  filetypeOf,
+} from './fdstat.js';
+
+/**
+ * Offsets beyond 2^53 cannot be handed to node:fs (numbers); no host file system holds a file that
+ * large, so a read there is at EOF and a write there is EFBIG.
+ */
+const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
+/** filedelta's range: fd_seek past it is EINVAL, as lseek(2) is. */
+const MAX_FILEDELTA = (1n << 63n) - 1n;
+
+/** iovecs without the empty ones (readv/writev with none at all is a no-op of ours). */
+const nonEmpty = (bufs: Uint8Array[]): Uint8Array[] => bufs.filter((buf) => buf.length > 0);
+const totalOf = (bufs: Uint8Array[]): number => bufs.reduce((sum, buf) => sum + buf.length, 0);
+
+function readAt(entry: FileFd, bufs: Uint8Array[], offset: bigint | null): number {
+  const views = nonEmpty(bufs);
+  if (views.length === 0) return 0;
+  if (offset !== null && offset > MAX_OFFSET) return 0;
+  return host(() => readvSync(entry.hostFd, views, offset === null ? undefined : Number(offset)));
+}
+
+function writeAt(entry: FileFd, bufs: Uint8Array[], offset: bigint | null): number {
+  const views = nonEmpty(bufs);
+  if (views.length === 0) return 0;
+  if (offset !== null && offset + BigInt(totalOf(views)) > MAX_OFFSET) throw new WasiErrno(EFBIG);
+  return host(() => writevSync(entry.hostFd, views, offset === null ? undefined : Number(offset)));
+}
+
+/** fd_read on a file: at our offset (seekable files), or as the host reads it (char devices, fifos). */
+export function fileRead(entry: FileFd, bufs: Uint8Array[]): number {
+  if (!entry.seekable) return readAt(entry, bufs, null);
+  const n = readAt(entry, bufs, entry.position);
+  entry.position += BigInt(n);
+  return n;
+}
+
+/** fd_write on a file: at our offset; under APPEND at the end (the host fd has O_APPEND), after which the offset is the size. */
+export function fileWrite(entry: FileFd, bufs: Uint8Array[]): number {
+  if (!entry.seekable) return writeAt(entry, bufs, null);
+  if ((entry.fdflags & FDFLAGS_APPEND) !== 0) {
+    const n = writeAt(entry, bufs, null);
+    entry.position = fstat(entry.hostFd).size;
+    return n;
+  }
+  const n = writeAt(entry, bufs, entry.position);
+  entry.position += BigInt(n);
+  return n;
+}
+
+/**
+ * fd_fdstat_set_flags on a file. APPEND and the sync flags live in the host's open file
+ * description, which Node cannot change (no fcntl): the file is opened anew through
+ * /proc/self/fd/<fd> with the new flags and the old fd closed. NONBLOCK means nothing to a regular
+ * file, so only the flag word changes then.
+ */
+export function fileSetFlags(entry: FileFd, flags: number): void {
+  let changed = entry.fdflags ^ flags;
+  if (entry.filetype === FILETYPE_REGULAR_FILE) changed &= ~FDFLAGS_NONBLOCK;
+  if (changed !== 0) {
+    if (!canReopen) throw new WasiErrno(ENOTSUP);
+    const reopened = openHost(`/proc/self/fd/${entry.hostFd}`, entry.hostFlags | hostFdflags(flags));
+    host(() => closeSync(entry.hostFd));
+    entry.hostFd = reopened;
+  }
+  entry.fdflags = flags;
+}
+
+/** fd_pread/fd_pwrite: at `offset`, leaving our offset alone; ESPIPE where there are no offsets. */
+function positioned(
+  ctx: GuestContext, fd: number, iovs: number, iovsLen: number, offset: bigint, nDone: number, read: boolean,
+): number {
+  const entry = fileFor(ctx, fd, (read ? R_FD_READ : R_FD_WRITE) | R_FD_SEEK, ESPIPE);
+  const bufs = ctx.memory.iovecs(iovs, iovsLen);
+  ctx.memory.check(nDone, 4);
+  if (!entry.seekable) throw new WasiErrno(ESPIPE);
+  ctx.memory.setU32(nDone, read ? readAt(entry, bufs, offset) : writeAt(entry, bufs, offset));
+  return SUCCESS;
+}
+
+export function fdPread(ctx: GuestContext, fd: number, iovs: number, iovsLen: number, offset: bigint, nread: number): number {
+  return positioned(ctx, fd, iovs, iovsLen, offset, nread, true);
+}
+
+export function fdPwrite(ctx: GuestContext, fd: number, iovs: number, iovsLen: number, offset: bigint, nwritten: number): number {
+  return positioned(ctx, fd, iovs, iovsLen, offset, nwritten, false);
+}
+
+/** whence */
+const WHENCE_SET = 0;
+const WHENCE_CUR = 1;
+const WHENCE_END = 2;
+
+/** fd_seek (offset is the witx's signed filedelta); seeking by 0 from CUR asks only for FD_TELL, as fd_tell does. */
+export function fdSeek(ctx: GuestContext, fd: number, offset: bigint, whence: number, out: number): number {
+  const right = offset === 0n && whence === WHENCE_CUR ? R_FD_TELL : R_FD_SEEK;
+  const entry = fileFor(ctx, fd, right, ESPIPE);
+  ctx.memory.check(out, 8);
+  if (!entry.seekable) throw new WasiErrno(ESPIPE);
+  let from: bigint;
+  if (whence === WHENCE_SET) from = 0n;
+  else if (whence === WHENCE_CUR) from = entry.position;
+  else if (whence === WHENCE_END) from = fstat(entry.hostFd).size;
+  else throw new WasiErrno(EINVAL);
+  const position = from + offset;
+  if (position < 0n || position > MAX_FILEDELTA) throw new WasiErrno(EINVAL);
+  entry.position = position;
+  ctx.memory.setU64(out, position);
+  return SUCCESS;
+}
+
+export function fdTell(ctx: GuestContext, fd: number, out: number): number {
+  const entry = fileFor(ctx, fd, R_FD_TELL, ESPIPE);
+  ctx.memory.check(out, 8);
+  if (!entry.seekable) throw new WasiErrno(ESPIPE);
+  ctx.memory.setU64(out, entry.position);
+  return SUCCESS;
+}
+
+const hostFdOf = (entry: FileFd | DirFd): number => (entry.kind === 'file' ? entry.hostFd : entry.fd);
+
+export function fdSync(ctx: GuestContext, fd: number): number {
+  const entry = diskFor(ctx, fd, R_FD_SYNC, EINVAL);
+  host(() => fsyncSync(hostFdOf(entry)));
+  return SUCCESS;
+}
+
+export function fdDatasync(ctx: GuestContext, fd: number): number {
+  const entry = diskFor(ctx, fd, R_FD_DATASYNC, EINVAL);
+  host(() => fdatasyncSync(hostFdOf(entry)));
+  return SUCCESS;
+}
+
+/** advice NORMAL .. NOREUSE */
+const ADVICE_LAST = 5;
+
+/** fd_advise: checked as posix_fadvise checks it (a fifo: ESPIPE; unknown advice: EINVAL), then a hint Node cannot pass on. */
+export function fdAdvise(ctx: GuestContext, fd: number, _offset: bigint, _len: bigint, advice: number): number {
+  const entry = diskFor(ctx, fd, R_FD_ADVISE, ESPIPE);
+  if (entry.kind === 'file' && !entry.seekable) throw new WasiErrno(ESPIPE);
+  if (advice > ADVICE_LAST) throw new WasiErrno(EINVAL);
+  return SUCCESS;
+}
+
+/** The host fd was opened for writing (ftruncate on a read-only fd is EINVAL; fallocate's answer is EBADF). */
+const writable = (entry: FileFd): boolean => (entry.hostFlags & 3) !== constants.O_RDONLY;
+
+/**
+ * fd_allocate: the file is at least offset + len bytes long afterwards. Node has no fallocate, so
+ * a file is extended with ftruncate (the size is what a guest sees; the blocks are not reserved).
+ */
+export function fdAllocate(ctx: GuestContext, fd: number, offset: bigint, len: bigint): number {
+  const entry = fileFor(ctx, fd, R_FD_ALLOCATE, ESPIPE);
+  if (entry.filetype !== FILETYPE_REGULAR_FILE) throw new WasiErrno(ESPIPE);
+  if (len === 0n) throw new WasiErrno(EINVAL);
+  if (!writable(entry)) throw new WasiErrno(EBADF);
+  const end = offset + len;
+  if (end > MAX_OFFSET) throw new WasiErrno(EFBIG);
+  if (end > fstat(entry.hostFd).size) host(() => ftruncateSync(entry.hostFd, Number(end)));
+  return SUCCESS;
+}
+
+export function fdFilestatSetSize(ctx: GuestContext, fd: number, size: bigint): number {
+  const entry = fileFor(ctx, fd, R_FD_FILESTAT_SET_SIZE, EINVAL);
+  if (size > MAX_OFFSET) throw new WasiErrno(EFBIG);
+  host(() => ftruncateSync(entry.hostFd, Number(size)));
+  return SUCCESS;
+}
+
+export function fdFilestatSetTimes(ctx: GuestContext, fd: number, atim: bigint, mtim: bigint, fstflags: number): number {
+  const hostFd = hostFdOf(diskFor(ctx, fd, R_FD_FILESTAT_SET_TIMES, EINVAL));
+  const [atime, mtime] = timesToSet(ctx, atim, mtim, fstflags, () => fstat(hostFd));
+  host(() => futimesSync(hostFd, atime, mtime));
+  return SUCCESS;
+}
+
+const encoder = new TextEncoder();
+
+/** A directory's entries now, '.' and '..' first; one that is gone before its lstat is left out. */
+function takeListing(dir: DirFd): DirEntry[] {
+  const names = host(() => readdirSync(hostPath(dir, '.')));
+  const listing: DirEntry[] = [];
+  for (const name of ['.', '..', ...names]) {
+    const stats = host(() => lstatSync(hostPath(dir, name), { bigint: true, throwIfNoEntry: false }));
+    if (stats !== undefined) listing.push({ name: encoder.encode(name), ino: stats.ino, filetype: filetypeOf(stats) });
+  }
+  return listing;
+}
+
+/** dirent: d_next u64, d_ino u64, d_namlen u32, d_type u8, then the name (not part of the record). */
+const DIRENT_SIZE = 24;
+
+/**
+ * fd_readdir: entries from `cookie` on (cookie n is the listing's entry n; each entry's d_next is
+ * n + 1), as many as fit, the last one cut if it does not (bufused == buf_len then means "maybe
+ * more": wasi-libc asks again with a larger buffer). The listing is taken afresh at cookie 0.
+ */
+export function fdReaddir(ctx: GuestContext, fd: number, buf: number, bufLen: number, cookie: bigint, bufused: number): number {
+  const dir = dirFor(ctx, fd, R_FD_READDIR);
+  const out = ctx.memory.bytes(buf, bufLen);
+  ctx.memory.check(bufused, 4);
+  if (cookie === 0n || dir.listing === undefined) dir.listing = takeListing(dir);
+  const listing = dir.listing;
+  const record = new Uint8Array(DIRENT_SIZE);
+  const view = new DataView(record.buffer);
+  let at = 0;
+  for (let i = cookie > BigInt(listing.length) ? listing.length : Number(cookie); i < listing.length && at < bufLen; i++) {
+    const entry = listing[i]!;
+    view.setBigUint64(0, BigInt(i + 1), true);
+    view.setBigUint64(8, BigInt.asUintN(64, entry.ino), true);
+    view.setUint32(16, entry.name.length, true);
+    view.setUint8(20, entry.filetype);
+    const head = Math.min(DIRENT_SIZE, bufLen - at);
+    out.set(record.subarray(0, head), at);
+    at += head;
+    const name = Math.min(entry.name.length, bufLen - at);
+    out.set(entry.name.subarray(0, name), at);
+    at += name;
+  }
+  ctx.memory.setU32(bufused, at);
+  return SUCCESS;
+}
