@@ -5,20 +5,16 @@
  * { op: 'exit', code } when the guest returns or calls proc_exit, and { op: 'trap', ... } when it
  * traps; then waits for the main thread to end the worker.
  */
-import { constants } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { WasiErrno } from './errno.js';
-import type { DirFd } from './fd-table.js';
 import { GuestContext, GuestExit, GuestStopped } from './guest-context.js';
-import { openHost } from './host-fs.js';
 import { GuestMemory } from './memory.js';
 import { SharedState, type SharedLayout } from './shared-state.js';
 import { clockResGet, clockTimeGet } from './syscalls/clock.js';
 import {
   fdClose, fdFdstatGet, fdFdstatSetFlags, fdFdstatSetRights, fdFilestatGet, fdPrestatDirName, fdPrestatGet, fdRead,
-  fdRenumber, fdWrite,
+  fdRenumber, fdWrite, openPreopen,
 } from './syscalls/fd.js';
-import { DIRECTORY_RIGHTS, FILE_RIGHTS } from './syscalls/fdstat.js';
 import {
   fdAdvise, fdAllocate, fdDatasync, fdFilestatSetSize, fdFilestatSetTimes, fdPread, fdPwrite, fdReaddir, fdSeek, fdSync,
   fdTell,
@@ -141,20 +137,12 @@ export function guestImports(ctx: GuestContext, args: readonly string[], env: Re
 
 /**
  * Fds 0-2, the listeners (3..), then the preopens, each host directory opened once here (a
- * missing one fails the run before the guest starts, as node:wasi did). A preopen may do every
- * directory call and hands on every file and directory right.
+ * missing one fails the run before the guest starts, as node:wasi did).
  */
 function fillTable(ctx: GuestContext, data: GuestWorkerData): void {
-  const encoder = new TextEncoder();
   for (const stream of [0, 1, 2] as const) ctx.fds.set(stream, stdioEntry(stream, data.stdioTypes[stream] ?? 0));
   for (let i = 0; i < data.listeners; i++) ctx.fds.set(3 + i, listenerSocket(i));
-  for (const [guestPath, hostPath] of data.preopens) {
-    const dir: DirFd = {
-      kind: 'dir', fd: openHost(hostPath, constants.O_RDONLY | constants.O_DIRECTORY), path: hostPath,
-      preopen: encoder.encode(guestPath), fdflags: 0, rightsBase: DIRECTORY_RIGHTS, rightsInheriting: DIRECTORY_RIGHTS | FILE_RIGHTS,
-    };
-    ctx.fds.allocate(dir);
-  }
+  for (const [guestPath, hostPath] of data.preopens) ctx.fds.allocate(openPreopen(guestPath, hostPath));
 }
 
 /** How the guest ended: its exit code, or a trap; undefined when the run was cancelled. */

@@ -77,32 +77,62 @@ const FSTFLAGS_MTIM = 4;
 const FSTFLAGS_MTIM_NOW = 8;
 
 /**
- * The access and modification times to set, in seconds as futimes/lutimes take them (the most
- * precise value a double holds: Bun and Node 26 keep the sub-µs part, Node 20 µs, Deno ms). A
- * time neither given nor NOW keeps its value (`current`). ATIM with ATIM_NOW (or MTIM with
- * MTIM_NOW) is EINVAL, as the witx and utimensat say.
+ * Whether the runtime keeps the seconds it is given to the ns (Bun, Node 24+), or truncates them
+ * to its unit (Node 22 and older: µs; Deno: ms). Learnt from the first times set that tell.
  */
-export function timesToSet(
+let keepsNs: boolean | undefined = process.versions['bun'] !== undefined ? true : undefined;
+
+/**
+ * Sets the access and modification times (fd_filestat_set_times, path_filestat_set_times) with
+ * `apply` (futimes or lutimes: seconds as doubles). A time neither given nor NOW keeps its value
+ * (`current`). ATIM with ATIM_NOW (or MTIM with MTIM_NOW) is EINVAL, as the witx and utimensat
+ * say. A runtime that truncates gets a double at or just above the time, so it keeps the exact µs
+ * or ms asked for; one that keeps ns gets the nearest double (238 ns apart for a time of today).
+ */
+export function setTimes(
   ctx: GuestContext, atim: bigint, mtim: bigint, fstflags: number, current: () => BigIntStats,
-): [number, number] {
+  apply: (atime: number, mtime: number) => void,
+): void {
   if ((fstflags & ~15) !== 0) throw new WasiErrno(EINVAL);
   if ((fstflags & FSTFLAGS_ATIM) !== 0 && (fstflags & FSTFLAGS_ATIM_NOW) !== 0) throw new WasiErrno(EINVAL);
   if ((fstflags & FSTFLAGS_MTIM) !== 0 && (fstflags & FSTFLAGS_MTIM_NOW) !== 0) throw new WasiErrno(EINVAL);
   const now = ctx.realtimeNs();
   let stats: BigIntStats | undefined;
-  const pick = (given: bigint, set: number, setNow: number, kept: (s: BigIntStats) => bigint): number => {
-    if ((fstflags & setNow) !== 0) return seconds(now);
-    if ((fstflags & set) !== 0) return seconds(given);
+  const pick = (given: bigint, set: number, setNow: number, kept: (s: BigIntStats) => bigint): bigint => {
+    if ((fstflags & setNow) !== 0) return now;
+    if ((fstflags & set) !== 0) return given;
     stats ??= current();
-    return seconds(kept(stats));
+    return kept(stats);
   };
-  return [
-    pick(atim, FSTFLAGS_ATIM, FSTFLAGS_ATIM_NOW, (s) => s.atimeNs),
-    pick(mtim, FSTFLAGS_MTIM, FSTFLAGS_MTIM_NOW, (s) => s.mtimeNs),
-  ];
+  const atime = pick(atim, FSTFLAGS_ATIM, FSTFLAGS_ATIM_NOW, (s) => s.atimeNs);
+  const mtime = pick(mtim, FSTFLAGS_MTIM, FSTFLAGS_MTIM_NOW, (s) => s.mtimeNs);
+  const nearest = keepsNs === true;
+  host(() => apply(seconds(atime, nearest), seconds(mtime, nearest)));
+  if (keepsNs !== undefined) return;
+  // Above what was asked: the runtime kept the double's extra ns, so it is given the nearest from now on.
+  const after = current();
+  if (after.mtimeNs === mtime && after.atimeNs === atime) return;
+  keepsNs = after.mtimeNs > mtime || after.atimeNs > atime;
+  if (keepsNs) host(() => apply(seconds(atime, true), seconds(mtime, true)));
 }
 
-/** ns as seconds: the whole seconds and the fraction converted apart, so the double is the nearest one. */
-function seconds(ns: bigint): number {
-  return Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;
+/** ns as seconds in a double: the nearest, or (for a runtime that truncates) the next one up when the nearest is below. */
+function seconds(ns: bigint, nearest: boolean): number {
+  const whole = ns / 1_000_000_000n;
+  const fractionNs = ns % 1_000_000_000n;
+  const value = Number(whole) + Number(fractionNs) / 1e9;
+  // From 1 s on the fraction is a multiple of 2^-52, so fraction * 2^53 is an exact integer.
+  if (nearest || value < 1 || Math.floor(value) !== Number(whole)) return value;
+  const fraction = value - Math.floor(value);
+  const below = BigInt(fraction * 2 ** 53) * 1_000_000_000n < fractionNs * 2n ** 53n;
+  return below ? nextUp(value) : value;
+}
+
+const bits = new DataView(new ArrayBuffer(8));
+
+/** The next double above a positive finite one. */
+function nextUp(value: number): number {
+  bits.setFloat64(0, value);
+  bits.setBigUint64(0, bits.getBigUint64(0) + 1n);
+  return bits.getFloat64(0);
 }

@@ -9,7 +9,7 @@ import {
 } from '../errno.js';
 import type { DirEntry, DirFd, FileFd } from '../fd-table.js';
 import type { GuestContext } from '../guest-context.js';
-import { canReopen, fstat, host, hostFdflags, openHost, timesToSet } from '../host-fs.js';
+import { canReopen, fstat, host, hostFdflags, openHost, setTimes } from '../host-fs.js';
 import { hostPath } from '../path-resolve.js';
 import { dirFor, diskFor, fileFor } from './fd.js';
 import {
@@ -186,8 +186,7 @@ export function fdFilestatSetSize(ctx: GuestContext, fd: number, size: bigint): 
 
 export function fdFilestatSetTimes(ctx: GuestContext, fd: number, atim: bigint, mtim: bigint, fstflags: number): number {
   const hostFd = hostFdOf(diskFor(ctx, fd, R_FD_FILESTAT_SET_TIMES, EINVAL));
-  const [atime, mtime] = timesToSet(ctx, atim, mtim, fstflags, () => fstat(hostFd));
-  host(() => futimesSync(hostFd, atime, mtime));
+  setTimes(ctx, atim, mtim, fstflags, () => fstat(hostFd), (atime, mtime) => futimesSync(hostFd, atime, mtime));
   return SUCCESS;
 }
 

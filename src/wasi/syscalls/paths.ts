@@ -9,7 +9,7 @@ import {
 } from '../errno.js';
 import type { DirFd, FileFd, GuestFd } from '../fd-table.js';
 import type { GuestContext } from '../guest-context.js';
-import { atPath, fstat, host, hostFdflags, hostPathOf, lstatAt, openHost, timesToSet } from '../host-fs.js';
+import { atPath, fstat, host, hostFdflags, hostPathOf, lstatAt, openHost, setTimes } from '../host-fs.js';
 import type { Resolved } from '../path-resolve.js';
 import { dirFor } from './fd.js';
 import {
@@ -118,8 +118,8 @@ export function pathFilestatSetTimes(
 ): number {
   const dir = dirFor(ctx, fd, R_PATH_FILESTAT_SET_TIMES);
   atPath(ctx, dir, path, pathLen, followOf(lookupflags), (resolved) => {
-    const [atime, mtime] = timesToSet(ctx, atim, mtim, fstflags, () => existing(resolved));
-    host(() => lutimesSync(hostPathOf(resolved), atime, mtime));
+    const where = hostPathOf(resolved);
+    setTimes(ctx, atim, mtim, fstflags, () => existing(resolved), (atime, mtime) => lutimesSync(where, atime, mtime));
   });
   return SUCCESS;
 }
@@ -159,8 +159,10 @@ export function pathRemoveDirectory(ctx: GuestContext, fd: number, path: number,
 export function pathUnlinkFile(ctx: GuestContext, fd: number, path: number, pathLen: number): number {
   const dir = dirFor(ctx, fd, R_PATH_UNLINK_FILE);
   atPath(ctx, dir, path, pathLen, false, (resolved) => {
-    // "dir/" or ".": a directory, which unlink refuses (Linux: EISDIR).
-    if (resolved.trailingSlash || resolved.name === '.') throw new WasiErrno(EISDIR);
+    // A directory ("dir/", "." too) is EISDIR, as unlink(2) says (Deno's unlinkSync would rmdir it).
+    if (resolved.trailingSlash || resolved.name === '.' || lstatAt(resolved)?.isDirectory() === true) {
+      throw new WasiErrno(EISDIR);
+    }
     host(() => unlinkSync(hostPathOf(resolved)));
   });
   return SUCCESS;
