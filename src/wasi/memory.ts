@@ -26,10 +26,15 @@ export class GuestMemory {
     }
   }
 
-  /** EFAULT unless [ptr, ptr + len) lies in memory (ptr and len are the guest's u32 values). */
+  /**
+   * EFAULT unless [ptr, ptr + len) lies in memory (ptr and len are the guest's u32 values). The
+   * views are refreshed only when a range falls outside them: a grown memory detaches the old
+   * buffer (its views then have length 0), and a grown shared one leaves them short.
+   */
   check(ptr: number, len: number): void {
-    this.#refresh();
     ptr >>>= 0;
+    if (len >= 0 && ptr + len <= this.#u8.length) return;
+    this.#refresh();
     if (len < 0 || ptr + len > this.#u8.length) throw new WasiErrno(EFAULT);
   }
 

@@ -1,8 +1,8 @@
 // fd_* on files and directories: reads and writes at our own offset, pread/pwrite, seek/tell,
 // sync, advise, allocate, size and times, and fd_readdir's listing.
 import {
-  closeSync, constants, fdatasyncSync, fsyncSync, ftruncateSync, futimesSync, lstatSync, readdirSync, readvSync,
-  writevSync,
+  closeSync, constants, fdatasyncSync, fsyncSync, ftruncateSync, futimesSync, lstatSync, readdirSync, readSync,
+  readvSync, writeSync, writevSync,
 } from 'node:fs';
 import {
   EBADF, EFBIG, EINVAL, ENOTSUP, ESPIPE, SUCCESS, WasiErrno,
@@ -30,18 +30,28 @@ const MAX_FILEDELTA = (1n << 63n) - 1n;
 const nonEmpty = (bufs: Uint8Array[]): Uint8Array[] => bufs.filter((buf) => buf.length > 0);
 const totalOf = (bufs: Uint8Array[]): number => bufs.reduce((sum, buf) => sum + buf.length, 0);
 
+// One buffer (what wasi-libc's read and write pass) goes through readSync/writeSync, which skip
+// readv/writev's array handling; several through readvSync/writevSync.
 function readAt(entry: FileFd, bufs: Uint8Array[], offset: bigint | null): number {
-  const views = nonEmpty(bufs);
-  if (views.length === 0) return 0;
   if (offset !== null && offset > MAX_OFFSET) return 0;
-  return host(() => readvSync(entry.hostFd, views, offset === null ? undefined : Number(offset)));
+  const position = offset === null ? null : Number(offset);
+  if (bufs.length === 1) {
+    const buf = bufs[0]!;
+    return buf.length === 0 ? 0 : host(() => readSync(entry.hostFd, buf, 0, buf.length, position));
+  }
+  const views = nonEmpty(bufs);
+  return views.length === 0 ? 0 : host(() => readvSync(entry.hostFd, views, position ?? undefined));
 }
 
 function writeAt(entry: FileFd, bufs: Uint8Array[], offset: bigint | null): number {
-  const views = nonEmpty(bufs);
-  if (views.length === 0) return 0;
+  const views = bufs.length === 1 ? bufs : nonEmpty(bufs);
   if (offset !== null && offset + BigInt(totalOf(views)) > MAX_OFFSET) throw new WasiErrno(EFBIG);
-  return host(() => writevSync(entry.hostFd, views, offset === null ? undefined : Number(offset)));
+  const position = offset === null ? null : Number(offset);
+  if (views.length === 1) {
+    const buf = views[0]!;
+    return buf.length === 0 ? 0 : host(() => writeSync(entry.hostFd, buf, 0, buf.length, position));
+  }
+  return views.length === 0 ? 0 : host(() => writevSync(entry.hostFd, views, position ?? undefined));
 }
 
 /** fd_read on a file: at our offset (seekable files), or as the host reads it (char devices, fifos). */
