@@ -276,6 +276,17 @@ describe('path_open and files', () => {
     expect(wasi['fd_close']!(a)).toBe(E.BADF);
     expect(openFd('c', OFLAGS.CREAT)).toBe(a); // the lowest free number again
   });
+
+  it('fd_renumber onto a stdio number: the file is fd 1 from then on (the witx puts no fd apart)', () => {
+    ctx.fds.set(1, { kind: 'stdio', stream: 1, filetype: 0, fdflags: 0, rightsBase: R.FD_WRITE, rightsInheriting: 0n });
+    const fd = openFd('out', OFLAGS.CREAT);
+    expect(wasi['fd_renumber']!(fd, 1)).toBe(0);
+    expect(write(1, 'to the file')).toBe(11);
+    expect(readFileSync(join(work, 'out'), 'utf8')).toBe('to the file');
+    expect(wasi['fd_fdstat_get']!(1, OUT)).toBe(0);
+    expect(mem.u8(OUT)).toBe(4);
+    expect(wasi['fd_renumber']!(1, 40)).toBe(E.BADF); // 40 is not open
+  });
 });
 
 /** fd_readdir into BUF: [bufused, entries as [d_next, name] of the whole ones]. */
@@ -304,6 +315,19 @@ describe('fd_readdir', () => {
     const [cut] = readdir(3, 30, 0n);
     expect(cut).toBe(30); // '.' whole (25 bytes), then 5 bytes of '..': bufused == buf_len, "maybe more"
     expect(readdir(3, 4096, 5n)[0]).toBe(0);
+  });
+
+  // Deno's node:fs turns Buffer paths into UTF-8 text (U+FFFD for the rest): no such name exists there.
+  it.skipIf('Deno' in globalThis)('a host name that is not UTF-8 is listed as its bytes', () => {
+    writeFileSync(Buffer.concat([Buffer.from(`${work}/`), Buffer.from([0x61, 0xff])]), '');
+    expect(wasi['fd_readdir']!(3, BUF, 4096, 0n, OUT)).toBe(0);
+    const names: number[][] = [];
+    for (let at = 0; at < mem.u32(OUT);) {
+      const namlen = mem.u32(BUF + at + 16);
+      names.push([...mem.bytes(BUF + at + 24, namlen)]);
+      at += 24 + namlen;
+    }
+    expect(names).toContainEqual([0x61, 0xff]);
   });
 });
 

@@ -200,15 +200,18 @@ export function fdFilestatSetTimes(ctx: GuestContext, fd: number, atim: bigint, 
   return SUCCESS;
 }
 
-const encoder = new TextEncoder();
-
-/** A directory's entries now, '.' and '..' first; one that is gone before its lstat is left out. */
+/**
+ * A directory's entries now, '.' and '..' first; one that is gone before its lstat is left out.
+ * Names stay bytes (a host name that is not UTF-8 is listed as it is).
+ */
 function takeListing(dir: DirFd): DirEntry[] {
-  const names = host(() => readdirSync(hostPath(dir, '.')));
+  const names = host(() => readdirSync(hostPath(dir, '.'), { encoding: 'buffer' }));
+  const prefix = Buffer.from(hostPath(dir, ''));
   const listing: DirEntry[] = [];
-  for (const name of ['.', '..', ...names]) {
-    const stats = host(() => lstatSync(hostPath(dir, name), { bigint: true, throwIfNoEntry: false }));
-    if (stats !== undefined) listing.push({ name: encoder.encode(name), ino: stats.ino, filetype: filetypeOf(stats) });
+  for (const name of [Buffer.from('.'), Buffer.from('..'), ...names]) {
+    const where = Buffer.concat([prefix, name]);
+    const stats = host(() => lstatSync(where, { bigint: true, throwIfNoEntry: false }));
+    if (stats !== undefined) listing.push({ name, ino: stats.ino, filetype: filetypeOf(stats) });
   }
   return listing;
 }
