@@ -65,9 +65,15 @@ export async function runChecks(work: string, name: string, options: RunWasiOpti
 
 /**
  * One test per expected check (`ok <name>`), and one that the guest printed nothing else and
- * exited 0. `run` is called once, before the tests, after the file's own beforeAll hooks.
+ * exited with `exitCode` (default 0). `run` is called once, before the tests, after the file's
+ * own beforeAll hooks; `skip` (why) skips them all, the reason in their titles.
  */
-export function expectChecks(names: readonly string[], run: () => Promise<CheckRun>, options: { skip?: string } = {}): void {
+export function expectChecks(
+  names: readonly string[],
+  run: () => Promise<CheckRun>,
+  options: { skip?: string; exitCode?: number } = {},
+): void {
+  const exitCode = options.exitCode ?? 0;
   let result: CheckRun | undefined;
   let failure: unknown;
   beforeAll(async () => {
@@ -89,11 +95,11 @@ export function expectChecks(names: readonly string[], run: () => Promise<CheckR
       expect(lineFor(ran().lines, name) ?? `(no line for "${name}"; output:\n${ran().out})`).toBe(`ok ${name}`);
     });
   }
-  it.skipIf(options.skip !== undefined)(title('every check passes, none is unexpected, exit 0'), () => {
-    const { exitCode, error, lines, out } = ran();
-    expect(error, out).toBeUndefined();
-    expect(lines.filter((line) => !names.some((name) => lineFor([line], name))), out).toEqual([]);
-    expect(exitCode, out).toBe(0);
+  it.skipIf(options.skip !== undefined)(title(`every check passes, none is unexpected, exit ${exitCode}`), () => {
+    const result = ran();
+    expect(result.error, result.out).toBeUndefined();
+    expect(result.lines.filter((line) => !names.some((name) => lineFor([line], name))), result.out).toEqual([]);
+    expect(result.exitCode, result.out).toBe(exitCode);
   });
 }
 
