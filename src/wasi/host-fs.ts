@@ -7,7 +7,9 @@ import { EINVAL, ENOTDIR, WasiErrno, wasiErrno } from './errno.js';
 import type { DirFd } from './fd-table.js';
 import type { GuestContext } from './guest-context.js';
 import { hostPath, resolvePath, type Resolved } from './path-resolve.js';
-import { FDFLAGS_APPEND, FDFLAGS_DSYNC, FDFLAGS_NONBLOCK, FDFLAGS_RSYNC, FDFLAGS_SYNC } from './syscalls/fdstat.js';
+import {
+  FDFLAGS_APPEND, FDFLAGS_DSYNC, FDFLAGS_NONBLOCK, FDFLAGS_RSYNC, FDFLAGS_SYNC, filetypeOf,
+} from './syscalls/fdstat.js';
 
 /** Runs a node:fs call: a host error (err.code) is thrown as the WASI errno it means. */
 export function host<T>(call: () => T): T {
@@ -104,16 +106,53 @@ export function setTimes(
     stats ??= current();
     return kept(stats);
   };
-  const atime = pick(atim, FSTFLAGS_ATIM, FSTFLAGS_ATIM_NOW, (s) => s.atimeNs);
-  const mtime = pick(mtim, FSTFLAGS_MTIM, FSTFLAGS_MTIM_NOW, (s) => s.mtimeNs);
+  const atime = pick(atim, FSTFLAGS_ATIM, FSTFLAGS_ATIM_NOW, (s) => guestTimes(s)[0]);
+  const mtime = pick(mtim, FSTFLAGS_MTIM, FSTFLAGS_MTIM_NOW, (s) => guestTimes(s)[1]);
   const nearest = keepsNs === true;
   host(() => apply(seconds(atime, nearest), seconds(mtime, nearest)));
-  if (keepsNs !== undefined) return;
-  // Above what was asked: the runtime kept the double's extra ns, so it is given the nearest from now on.
-  const after = current();
-  if (after.mtimeNs === mtime && after.atimeNs === atime) return;
-  keepsNs = after.mtimeNs > mtime || after.atimeNs > atime;
-  if (keepsNs) host(() => apply(seconds(atime, true), seconds(mtime, true)));
+  let after = current();
+  if (keepsNs === undefined && (after.mtimeNs !== mtime || after.atimeNs !== atime)) {
+    // Above what was asked: the runtime kept the double's extra ns, so it is given the nearest from now on.
+    keepsNs = after.mtimeNs > mtime || after.atimeNs > atime;
+    if (keepsNs) {
+      host(() => apply(seconds(atime, true), seconds(mtime, true)));
+      after = current();
+    }
+  }
+  timesSet.set(fileKey(after), { atime, mtime, atimeHost: after.atimeNs, mtimeHost: after.mtimeNs });
+}
+
+/**
+ * The times the guest set, by file, with what the host kept of them: no runtime's futimes takes
+ * ns (a double of seconds holds a time of today to 238 ns), so a stat reports the ns the guest
+ * asked for as long as the host still has the value we left (anything else that sets the times
+ * since shows through).
+ */
+const timesSet = new Map<string, { atime: bigint; mtime: bigint; atimeHost: bigint; mtimeHost: bigint }>();
+const fileKey = (stats: BigIntStats): string => `${stats.dev}:${stats.ino}`;
+
+/** A file's access and modification times as the guest sees them (see timesSet). */
+function guestTimes(stats: BigIntStats): [bigint, bigint] {
+  const set = timesSet.get(fileKey(stats));
+  return [
+    set?.atimeHost === stats.atimeNs ? set.atime : stats.atimeNs,
+    set?.mtimeHost === stats.mtimeNs ? set.mtime : stats.mtimeNs,
+  ];
+}
+
+/** Writes the 64-byte filestat of a host stat (taken with {bigint: true}: times in ns). */
+export function writeFilestat(ctx: GuestContext, buf: number, stats: BigIntStats): void {
+  const mem = ctx.memory;
+  const [atime, mtime] = guestTimes(stats);
+  mem.bytes(buf, 64).fill(0);
+  mem.setU64(buf, BigInt.asUintN(64, stats.dev));
+  mem.setU64(buf + 8, BigInt.asUintN(64, stats.ino));
+  mem.setU8(buf + 16, filetypeOf(stats));
+  mem.setU64(buf + 24, BigInt.asUintN(64, stats.nlink));
+  mem.setU64(buf + 32, BigInt.asUintN(64, stats.size));
+  mem.setU64(buf + 40, BigInt.asUintN(64, atime));
+  mem.setU64(buf + 48, BigInt.asUintN(64, mtime));
+  mem.setU64(buf + 56, BigInt.asUintN(64, stats.ctimeNs));
 }
 
 /** ns as seconds in a double: the nearest, or (for a runtime that truncates) the next one up when the nearest is below. */

@@ -1,7 +1,7 @@
 // The host's file and directory calls, driven directly (no guest): the imports as guestImports
 // lowers them, over a real temp directory preopened as fd 3 and a memory of our own. Each case
 // checks what the preview1 witx says (or Linux, where the witx points to POSIX).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -117,20 +117,9 @@ describe('preopens', () => {
   });
 });
 
-/**
- * Runtimes that truncate times to their unit keep whole µs (Node 22 and older) or ms (Deno)
- * exactly; those that keep ns (Bun, Node 24+) keep the double nearest to it, 238 ns apart today.
- */
-const KEEPS_NS = process.versions['bun'] !== undefined
-  || (!('Deno' in globalThis) && Number(process.versions.node.split('.')[0]) >= 24);
-
+/** Times as set: the guest gets back the ns it set on every runtime (host-fs.ts remembers them). */
 function expectTimes(atime: bigint, mtime: bigint, atim: bigint, mtim: bigint): void {
-  if (!KEEPS_NS) {
-    expect([atime, mtime]).toEqual([atim, mtim]);
-  } else {
-    expect(Math.abs(Number(atime - atim))).toBeLessThan(250);
-    expect(Math.abs(Number(mtime - mtim))).toBeLessThan(250);
-  }
+  expect([atime, mtime]).toEqual([atim, mtim]);
 }
 
 describe('path_open and files', () => {
@@ -181,7 +170,7 @@ describe('path_open and files', () => {
     expect(wasi['fd_fdstat_set_rights']!(fd, RW, 0n)).toBe(E.NOTCAPABLE);
     expect(wasi['fd_write']!(fd, iov(1), 1, OUT)).toBe(E.NOTCAPABLE);
     mkdirSync(join(work, 'd'));
-    const dir = openFd('d', OFLAGS.DIRECTORY, RW | R.PATH_OPEN | R.FD_READDIR);
+    const dir = openFd('d', OFLAGS.DIRECTORY, R.FD_READ | R.FD_SEEK | R.PATH_OPEN | R.FD_READDIR);
     expect(wasi['fd_fdstat_get']!(dir, OUT)).toBe(0);
     expect(mem.u8(OUT)).toBe(3);
     expect(mem.u64(OUT + 8) & (R.PATH_OPEN | R.FD_READDIR | R.FD_READ | R.FD_WRITE | R.FD_SEEK)).toBe(R.PATH_OPEN | R.FD_READDIR);
@@ -204,6 +193,22 @@ describe('path_open and files', () => {
     expect(read(mem.u32(OUT), 4)).toBe('T');
     expect(open('dangling', OFLAGS.CREAT, RW, 0, 1)).toBe(0);
     expect(statSync(join(work, 'nowhere')).isFile()).toBe(true);
+  });
+
+  it('path_open of "." with the preopen\'s rights; DIRECTORY drops write rights; TRUNC needs its right; link to "new/"', () => {
+    expect(wasi['fd_fdstat_get']!(3, OUT)).toBe(0);
+    const [base, inheriting] = [mem.u64(OUT + 8), mem.u64(OUT + 16)];
+    expect(wasi['path_open']!(3, 0, ...path('.'), 0, base, inheriting, 0, OUT)).toBe(0);
+    expect(wasi['path_open']!(3, 0, ...path('.'), OFLAGS.DIRECTORY, R.FD_READ, 0n, 0, OUT)).toBe(0);
+    expect(open('.', OFLAGS.DIRECTORY, R.FD_READ | R.FD_WRITE | R.FD_READDIR)).toBe(0);
+    expect(wasi['fd_fdstat_get']!(mem.u32(OUT), OUT)).toBe(0);
+    expect(mem.u64(OUT + 8)).toBe(R.FD_READDIR);
+    writeFileSync(join(work, 'f'), 'x');
+    expect(wasi['fd_fdstat_set_rights']!(3, base & ~(1n << 19n), inheriting)).toBe(0); // PATH_FILESTAT_SET_SIZE
+    expect(open('f', OFLAGS.TRUNC)).toBe(E.NOTCAPABLE);
+    expect(wasi['path_link']!(3, 0, ...path('f'), 3, PATH + 512, 0)).toBe(E.NOENT); // empty new path
+    mem.bytes(PATH + 512, 5).set(new TextEncoder().encode('link/'));
+    expect(wasi['path_link']!(3, 0, ...path('f'), 3, PATH + 512, 5)).toBe(E.NOENT);
   });
 
   it('a path with a NUL (even at the end) is EILSEQ; invalid UTF-8 too; absolute paths are ENOTCAPABLE', () => {
@@ -233,9 +238,8 @@ describe('path_open and files', () => {
     expect(wasi['fd_advise']!(fd, 0n, 0n, 2)).toBe(0);
     expect(wasi['fd_sync']!(fd)).toBe(0);
     expect(wasi['fd_datasync']!(fd)).toBe(0);
-    // Whole milliseconds: every runtime keeps them (Deno keeps no more).
-    const atim = 1_600_000_000_123_000_000n;
-    const mtim = 1_500_000_000_456_000_000n;
+    const atim = 1_600_000_000_123_456_789n;
+    const mtim = 1_500_000_000_456_000_001n;
     expect(wasi['fd_filestat_set_times']!(fd, atim, mtim, 1 | 4)).toBe(0);
     expect(wasi['fd_filestat_get']!(fd, BUF)).toBe(0);
     expect([mem.u8(BUF + 16), mem.u64(BUF + 32)]).toEqual([4, 25n]);
@@ -244,13 +248,15 @@ describe('path_open and files', () => {
     expect(wasi['path_filestat_set_times']!(3, 0, ...path('f'), 0n, mtim, 4)).toBe(0);
     expect(wasi['path_filestat_get']!(3, 0, ...path('f'), BUF)).toBe(0);
     expectTimes(mem.u64(BUF + 40), mem.u64(BUF + 48), atim, mtim);
-    // Whole microseconds (Deno's futimes keeps ms).
-    if (!('Deno' in globalThis)) {
-      const micro = 1_700_000_000_654_321_000n;
-      expect(wasi['fd_filestat_set_times']!(fd, micro, micro, 1 | 4)).toBe(0);
-      expect(wasi['fd_filestat_get']!(fd, BUF)).toBe(0);
-      expectTimes(mem.u64(BUF + 40), mem.u64(BUF + 48), micro, micro);
-    }
+    // The testsuite's path_filestat: 100 ns before the current mtime, exactly.
+    const earlier = mem.u64(BUF + 48) - 100n;
+    expect(wasi['path_filestat_set_times']!(3, 0, ...path('f'), 0n, earlier, 4)).toBe(0);
+    expect(wasi['fd_filestat_get']!(fd, BUF)).toBe(0);
+    expectTimes(mem.u64(BUF + 40), mem.u64(BUF + 48), atim, earlier);
+    // Times set by someone else show through.
+    utimesSync(join(work, 'f'), 1000, 2000);
+    expect(wasi['fd_filestat_get']!(fd, BUF)).toBe(0);
+    expectTimes(mem.u64(BUF + 40), mem.u64(BUF + 48), 1000n * 10n ** 9n, 2000n * 10n ** 9n);
   });
 
   it('poll_oneoff: a file is ready at once, nbytes the bytes after the offset', () => {

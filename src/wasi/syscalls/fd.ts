@@ -7,10 +7,10 @@ import {
 } from '../errno.js';
 import type { DirFd, FileFd, GuestFd } from '../fd-table.js';
 import type { GuestContext } from '../guest-context.js';
-import { fstat, host, openHost } from '../host-fs.js';
+import { fstat, host, openHost, writeFilestat } from '../host-fs.js';
 import {
   DIRECTORY_RIGHTS, FDFLAGS_ALL, FDFLAGS_NONBLOCK, FILE_RIGHTS, FILETYPE_DIRECTORY, FILETYPE_SOCKET_STREAM, R_FD_FDSTAT_SET_FLAGS, R_FD_FILESTAT_GET,
-  R_FD_READ, R_FD_WRITE, writeFdstat, writeFilestat, writeStreamFilestat,
+  R_FD_READ, R_FD_WRITE, writeFdstat, writeStreamFilestat,
 } from './fdstat.js';
 import { fileRead, fileSetFlags, fileWrite } from './files.js';
 import { recvStream, sendStream } from './sock.js';
@@ -40,7 +40,11 @@ export function dirFor(ctx: GuestContext, fd: number, right: bigint): DirFd {
   return withRight(entry, right);
 }
 
-function withRight<T extends GuestFd>(entry: T, right: bigint): T {
+/**
+ * `entry` if it has every bit of `right`, else ENOTCAPABLE (the design's rule, also for FD_READ and
+ * FD_WRITE, where the WASI testsuite's path_open_read_without_rights expects EBADF instead).
+ */
+export function withRight<T extends GuestFd>(entry: T, right: bigint): T {
   if ((entry.rightsBase & right) !== right) throw new WasiErrno(ENOTCAPABLE);
   return entry;
 }

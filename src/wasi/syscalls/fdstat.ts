@@ -1,6 +1,5 @@
 // The witx's flag words and records shared by the fd families: rights, filetypes, fdflags, and the
 // fdstat and filestat layouts.
-import type { BigIntStats } from 'node:fs';
 import type { GuestContext } from '../guest-context.js';
 
 /** Rights bits (wasi_snapshot_preview1 `rights`). */
@@ -36,12 +35,15 @@ export const R_SOCK_SHUTDOWN = 1n << 28n;
 export const R_SOCK_ACCEPT = 1n << 29n;
 export const ALL_RIGHTS = (1n << 30n) - 1n;
 
-/** What applies to a directory: the path calls, readdir, its own stat and times, sync. */
+/**
+ * What applies to a directory: the path calls, readdir, its own stat and times, sync. Not
+ * FD_DATASYNC: wasi-libc asks for it only to open for writing, which a directory is not (EISDIR).
+ */
 export const DIRECTORY_RIGHTS = R_FD_FDSTAT_SET_FLAGS | R_FD_SYNC | R_FD_ADVISE | R_PATH_CREATE_DIRECTORY
   | R_PATH_CREATE_FILE | R_PATH_LINK_SOURCE | R_PATH_LINK_TARGET | R_PATH_OPEN | R_FD_READDIR | R_PATH_READLINK
   | R_PATH_RENAME_SOURCE | R_PATH_RENAME_TARGET | R_PATH_FILESTAT_GET | R_PATH_FILESTAT_SET_SIZE
   | R_PATH_FILESTAT_SET_TIMES | R_FD_FILESTAT_GET | R_FD_FILESTAT_SET_TIMES | R_PATH_SYMLINK
-  | R_PATH_REMOVE_DIRECTORY | R_PATH_UNLINK_FILE | R_POLL_FD_READWRITE | R_FD_DATASYNC;
+  | R_PATH_REMOVE_DIRECTORY | R_PATH_UNLINK_FILE | R_POLL_FD_READWRITE;
 /** What applies to a file: everything of an fd but the path calls, readdir and the socket calls. */
 export const FILE_RIGHTS = R_FD_DATASYNC | R_FD_READ | R_FD_SEEK | R_FD_FDSTAT_SET_FLAGS | R_FD_SYNC | R_FD_TELL
   | R_FD_WRITE | R_FD_ADVISE | R_FD_ALLOCATE | R_FD_FILESTAT_GET | R_FD_FILESTAT_SET_SIZE | R_FD_FILESTAT_SET_TIMES
@@ -92,18 +94,4 @@ export function filetypeOf(stats: { isFile(): boolean; isDirectory(): boolean; i
   if (stats.isBlockDevice()) return FILETYPE_BLOCK_DEVICE;
   if (stats.isSocket()) return FILETYPE_SOCKET_STREAM;
   return FILETYPE_UNKNOWN;
-}
-
-/** Writes the 64-byte filestat of a host stat (taken with {bigint: true}: times in ns). */
-export function writeFilestat(ctx: GuestContext, buf: number, stats: BigIntStats): void {
-  const mem = ctx.memory;
-  mem.bytes(buf, 64).fill(0);
-  mem.setU64(buf, BigInt.asUintN(64, stats.dev));
-  mem.setU64(buf + 8, BigInt.asUintN(64, stats.ino));
-  mem.setU8(buf + 16, filetypeOf(stats));
-  mem.setU64(buf + 24, BigInt.asUintN(64, stats.nlink));
-  mem.setU64(buf + 32, BigInt.asUintN(64, stats.size));
-  mem.setU64(buf + 40, BigInt.asUintN(64, stats.atimeNs));
-  mem.setU64(buf + 48, BigInt.asUintN(64, stats.mtimeNs));
-  mem.setU64(buf + 56, BigInt.asUintN(64, stats.ctimeNs));
 }

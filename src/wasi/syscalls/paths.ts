@@ -9,7 +9,9 @@ import {
 } from '../errno.js';
 import type { DirFd, FileFd, GuestFd } from '../fd-table.js';
 import type { GuestContext } from '../guest-context.js';
-import { atPath, fstat, host, hostFdflags, hostPathOf, lstatAt, openHost, setTimes } from '../host-fs.js';
+import {
+  atPath, fstat, host, hostFdflags, hostPathOf, lstatAt, openHost, setTimes, writeFilestat,
+} from '../host-fs.js';
 import type { Resolved } from '../path-resolve.js';
 import { dirFor } from './fd.js';
 import {
@@ -17,7 +19,7 @@ import {
   R_FD_ALLOCATE, R_FD_DATASYNC, R_FD_FILESTAT_SET_SIZE, R_FD_READ, R_FD_READDIR, R_FD_WRITE, R_PATH_CREATE_DIRECTORY,
   R_PATH_CREATE_FILE, R_PATH_FILESTAT_GET, R_PATH_FILESTAT_SET_SIZE, R_PATH_FILESTAT_SET_TIMES, R_PATH_LINK_SOURCE,
   R_PATH_LINK_TARGET, R_PATH_OPEN, R_PATH_READLINK, R_PATH_REMOVE_DIRECTORY, R_PATH_RENAME_SOURCE,
-  R_PATH_RENAME_TARGET, R_PATH_SYMLINK, R_PATH_UNLINK_FILE, filetypeOf, writeFilestat,
+  R_PATH_RENAME_TARGET, R_PATH_SYMLINK, R_PATH_UNLINK_FILE, filetypeOf,
 } from './fdstat.js';
 
 /** lookupflags */
@@ -47,6 +49,7 @@ export function pathOpen(
   ctx: GuestContext, fd: number, lookupflags: number, path: number, pathLen: number, oflags: number,
   rightsBase: bigint, rightsInheriting: bigint, fdflags: number, fdOut: number,
 ): number {
+  // A missing right is ENOTCAPABLE (the WASI testsuite's truncation_rights expects EPERM for TRUNC).
   const needed = R_PATH_OPEN | ((oflags & OFLAGS_CREAT) !== 0 ? R_PATH_CREATE_FILE : 0n)
     | ((oflags & OFLAGS_TRUNC) !== 0 ? R_PATH_FILESTAT_SET_SIZE : 0n);
   const parent = dirFor(ctx, fd, needed);
@@ -58,6 +61,8 @@ export function pathOpen(
   const directory = (oflags & OFLAGS_DIRECTORY) !== 0;
   const read = (base & (R_FD_READ | R_FD_READDIR)) !== 0n;
   const write = (base & WRITE_RIGHTS) !== 0n;
+  // DIRECTORY opens read-only whatever the rights asked: the write rights are dropped as not applying
+  // to a directory, as the witx allows (the WASI testsuite's path_open_preopen expects EISDIR instead).
   let access = constants.O_RDONLY;
   if (!directory && write) access = read ? constants.O_RDWR : constants.O_WRONLY;
   let flags = access | constants.O_NOFOLLOW | hostFdflags(fdflags);
@@ -177,10 +182,6 @@ function withTwo<T>(
     atPath(ctx, second[0], second[1], second[2], false, (to) => use(from, to)));
 }
 
-/** A source named with a trailing slash must be a directory (checked by atPath); a target so named too, if the source is not one. */
-function checkTargetSlash(from: Resolved, to: Resolved): void {
-  if (to.trailingSlash && lstatAt(from)?.isDirectory() !== true) throw new WasiErrno(ENOTDIR);
-}
 
 export function pathRename(
   ctx: GuestContext, fd: number, oldPath: number, oldLen: number, newFd: number, newPath: number, newLen: number,
@@ -190,7 +191,8 @@ export function pathRename(
   withTwo(ctx, [from, oldPath, oldLen, false], [to, newPath, newLen], (source, target) => {
     // Renaming '.' (or onto it) is what rename(2) refuses for a path ending in '.'.
     if (source.name === '.' || target.name === '.') throw new WasiErrno(source.name === '.' ? EINVAL : EEXIST);
-    checkTargetSlash(source, target);
+    // A target named "new/" must end up a directory: a source that is not one is ENOTDIR, as rename(2) says.
+    if (target.trailingSlash && lstatAt(source)?.isDirectory() !== true) throw new WasiErrno(ENOTDIR);
     host(() => renameSync(hostPathOf(source), hostPathOf(target)));
   });
   return SUCCESS;
@@ -206,7 +208,8 @@ export function pathLink(
   const follow = followOf(oldFlags);
   withTwo(ctx, [from, oldPath, oldLen, follow], [to, newPath, newLen], (source, target) => {
     if (target.name === '.') throw new WasiErrno(EEXIST);
-    checkTargetSlash(source, target);
+    // "new/" names a directory to be: none is there (ENOENT, as linkat(2) says), or it exists (EEXIST).
+    if (target.trailingSlash) throw new WasiErrno(lstatAt(target) === undefined ? ENOENT : EEXIST);
     host(() => linkSync(hostPathOf(source), hostPathOf(target)));
   });
   return SUCCESS;
