@@ -60,7 +60,7 @@ const rustReason = missingRustToolchain();
 for (const file of sourcesIn(rustDir, '.rs')) {
   const name = `${file.slice(0, -3)}-rs`;
   buildOrExplain(name, rustReason, RUSTC, [
-    '--target', 'wasm32-wasi', '--edition', '2021', '-O', '-D', 'warnings',
+    '--target', 'wasm32-wasi', '--edition', '2021', '-O', '-D', 'warnings', '-C', 'strip=debuginfo',
     '-o', join(out, `${name}.wasm`), join(rustDir, file),
   ]);
 }
