@@ -16,10 +16,6 @@ export function missingGuest(name: string): string | undefined {
   return existsSync(missing) ? readFileSync(missing, 'utf8').trim() : undefined;
 }
 
-/** The runtime the tests run on, for the few checks whose precision differs per runtime. */
-export const runtime: 'bun' | 'deno' | 'node' =
-  process.versions.bun !== undefined ? 'bun' : 'Deno' in globalThis ? 'deno' : 'node';
-
 export interface CheckRun {
   /** The exit code, or undefined when the run failed (`error`). */
   exitCode?: number;
