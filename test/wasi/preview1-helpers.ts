@@ -3,10 +3,10 @@
 // and "# ..." lines for information. A test file names every check it expects (the list is the
 // spec), runs the guest once, and has one test per check, so a report shows which checks pass.
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWasi, type RunWasiOptions } from '../../src/index.js';
 import { builtGuestPath } from './guest-helpers.js';
 
@@ -112,4 +112,36 @@ export function scratchFolder(prefix: string): () => string {
     if (work === undefined) throw new Error('no scratch folder: its beforeAll failed or has not run');
     return work;
   };
+}
+
+/** What makeTree makes at a path: a file's content, a directory (`DIR`) or a symlink. */
+export type TreeEntry = string | typeof DIR | { symlink: string };
+export const DIR = Symbol('directory');
+
+/** Makes files, directories and symlinks under `root`, in the order given, parents as needed. */
+export async function makeTree(root: string, entries: Record<string, TreeEntry>): Promise<void> {
+  for (const [path, entry] of Object.entries(entries)) {
+    const at = join(root, path);
+    await mkdir(entry === DIR ? at : dirname(at), { recursive: true });
+    if (typeof entry === 'string') await writeFile(at, entry);
+    else if (entry !== DIR) await symlink(entry.symlink, at);
+  }
+}
+
+/**
+ * A test file's usual shape: a describe block whose tests are the checks of the built guest
+ * `guest`, run once with the options `prepare` returns (it may make files in the scratch folder
+ * it is given first), skipped with the reason when the guest's toolchain is missing.
+ */
+export function describeChecks(
+  title: string,
+  guest: string,
+  names: readonly string[],
+  prepare: (work: string) => Promise<RunWasiOptions> = async () => ({}),
+  exitCode = 0,
+): void {
+  describe(title, () => {
+    const work = scratchFolder(`wasmux-${guest}-`);
+    expectChecks(names, async () => runChecks(work(), guest, await prepare(work())), { skip: missingGuest(guest), exitCode });
+  });
 }

@@ -3,71 +3,64 @@
 // (ELOOP/ENOTDIR as Linux's O_NOFOLLOW gives), a NUL in a path (refused, not cut short), a
 // short path_readlink buffer (truncated, the bytes written reported). The guest is
 // test/wasi/c/preview1-path.c.
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe } from 'vitest';
-import { expectChecks, missingGuest, runChecks, scratchFolder } from './preview1-helpers.js';
+import { describeChecks, makeTree } from './preview1-helpers.js';
 
-const GUEST = 'preview1-path';
-const work = scratchFolder('wasmux-path-');
-
-describe('path_* calls', () => {
-  expectChecks([
-    'path_open without SYMLINK_FOLLOW on a dangling symlink: ELOOP',
-    'path_open DIRECTORY without SYMLINK_FOLLOW on a dangling symlink: ENOTDIR',
-    'path_open without SYMLINK_FOLLOW on a symlink to a directory: ELOOP',
-    'path_open DIRECTORY without SYMLINK_FOLLOW on a symlink to a directory: ENOTDIR',
-    'path_open without SYMLINK_FOLLOW on a symlink to a file: ELOOP',
-    'path_open following a symlink to a directory',
-    'path_open following a dangling symlink: ENOENT',
-    'path_open of a missing file: ENOENT',
-    'path_open of an empty path: ENOENT',
-    'path_open DIRECTORY on a file: ENOTDIR',
-    'path_open of file/ (trailing slash): ENOTDIR',
-    'path_open through a file: ENOTDIR',
-    'path_open CREAT|EXCL of an existing file: EEXIST',
-    'path_open CREAT|EXCL of a new file',
-    'path_open dir/nested/file',
-    'path_open TRUNC empties the file',
-    'path_open with a file as the directory: ENOTDIR',
-    'path_open of "dir/nested/file\\0": EILSEQ or EINVAL, not opened',
-    'path_open of "dir\\0nested/file": EILSEQ or EINVAL, not opened',
-    'path_create_directory of "made\\0dir": refused, nothing made',
-    'path_filestat_get of a path ending in NUL: EILSEQ or EINVAL',
-    'path_filestat_get of invalid UTF-8: EILSEQ',
-    'path_readlink gives the whole target, no NUL',
-    'path_readlink with a short buffer truncates and reports the bytes written',
-    'path_readlink of a file: EINVAL',
-    'path_symlink then path_readlink',
-    'path_symlink over an existing name: EEXIST',
-    'path_filestat_get follows a symlink only with SYMLINK_FOLLOW',
-    "path_filestat_set_times without SYMLINK_FOLLOW sets the link's times",
-    'path_create_directory',
-    'path_create_directory of an existing name: EEXIST',
-    'path_remove_directory of a non-empty directory: ENOTEMPTY',
-    'path_remove_directory of a file: ENOTDIR',
-    'path_remove_directory',
-    'path_unlink_file of a directory: EISDIR',
-    'path_unlink_file of a missing file: ENOENT',
-    'path_unlink_file of a file/ (trailing slash): ENOTDIR',
-    'path_unlink_file of a symlink removes the link',
-    'path_link makes a second name',
-    'path_link onto an existing name: EEXIST',
-    'path_rename into a subdirectory',
-    'path_rename over an existing file',
-    'path_rename a directory over an empty one',
-    'path_rename a directory over a non-empty one: ENOTEMPTY',
-    'path_rename a file over a directory: EISDIR',
-    'path_rename a missing name: ENOENT',
-  ], async () => {
-    const box = join(work(), 'box');
-    await mkdir(join(box, 'dir', 'nested'), { recursive: true });
-    await writeFile(join(box, 'file'), 'hello');
-    await writeFile(join(box, 'dir', 'nested', 'file'), 'x');
-    await symlink('nowhere', join(box, 'dangling'));
-    await symlink('dir', join(box, 'dir-link'));
-    await symlink('file', join(box, 'file-link'));
-    await symlink('a-rather-long-symlink-target', join(box, 'long-link'));
-    return runChecks(work(), GUEST, { preopens: { '/box': box } });
-  }, { skip: missingGuest(GUEST) });
+describeChecks('path_* calls', 'preview1-path', [
+  'path_open without SYMLINK_FOLLOW on a dangling symlink: ELOOP',
+  'path_open DIRECTORY without SYMLINK_FOLLOW on a dangling symlink: ENOTDIR',
+  'path_open without SYMLINK_FOLLOW on a symlink to a directory: ELOOP',
+  'path_open DIRECTORY without SYMLINK_FOLLOW on a symlink to a directory: ENOTDIR',
+  'path_open without SYMLINK_FOLLOW on a symlink to a file: ELOOP',
+  'path_open following a symlink to a directory',
+  'path_open following a dangling symlink: ENOENT',
+  'path_open of a missing file: ENOENT',
+  'path_open of an empty path: ENOENT',
+  'path_open DIRECTORY on a file: ENOTDIR',
+  'path_open of file/ (trailing slash): ENOTDIR',
+  'path_open through a file: ENOTDIR',
+  'path_open CREAT|EXCL of an existing file: EEXIST',
+  'path_open CREAT|EXCL of a new file',
+  'path_open dir/nested/file',
+  'path_open TRUNC empties the file',
+  'path_open with a file as the directory: ENOTDIR',
+  'path_open of "dir/nested/file\\0": EILSEQ or EINVAL, not opened',
+  'path_open of "dir\\0nested/file": EILSEQ or EINVAL, not opened',
+  'path_create_directory of "made\\0dir": refused, nothing made',
+  'path_filestat_get of a path ending in NUL: EILSEQ or EINVAL',
+  'path_filestat_get of invalid UTF-8: EILSEQ',
+  'path_readlink gives the whole target, no NUL',
+  'path_readlink with a short buffer truncates and reports the bytes written',
+  'path_readlink of a file: EINVAL',
+  'path_symlink then path_readlink',
+  'path_symlink over an existing name: EEXIST',
+  'path_filestat_get follows a symlink only with SYMLINK_FOLLOW',
+  "path_filestat_set_times without SYMLINK_FOLLOW sets the link's times",
+  'path_create_directory',
+  'path_create_directory of an existing name: EEXIST',
+  'path_remove_directory of a non-empty directory: ENOTEMPTY',
+  'path_remove_directory of a file: ENOTDIR',
+  'path_remove_directory',
+  'path_unlink_file of a directory: EISDIR',
+  'path_unlink_file of a missing file: ENOENT',
+  'path_unlink_file of a file/ (trailing slash): ENOTDIR',
+  'path_unlink_file of a symlink removes the link',
+  'path_link makes a second name',
+  'path_link onto an existing name: EEXIST',
+  'path_rename into a subdirectory',
+  'path_rename over an existing file',
+  'path_rename a directory over an empty one',
+  'path_rename a directory over a non-empty one: ENOTEMPTY',
+  'path_rename a file over a directory: EISDIR',
+  'path_rename a missing name: ENOENT',
+], async (work) => {
+  await makeTree(join(work, 'box'), {
+    'file': 'hello',
+    'dir/nested/file': 'x',
+    'dangling': { symlink: 'nowhere' },
+    'dir-link': { symlink: 'dir' },
+    'file-link': { symlink: 'file' },
+    'long-link': { symlink: 'a-rather-long-symlink-target' },
+  });
+  return { preopens: { '/box': join(work, 'box') } };
 });

@@ -3,10 +3,10 @@
 // itself, or a race that swaps a directory for a symlink out between the check and the use.
 // The guest is test/wasi/c/preview1-sandbox.c; its header comment draws the tree made here.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectChecks, missingGuest, runChecks, scratchFolder } from './preview1-helpers.js';
+import { expectChecks, makeTree, missingGuest, runChecks, scratchFolder } from './preview1-helpers.js';
 
 const GUEST = 'preview1-sandbox';
 const skip = missingGuest(GUEST);
@@ -14,29 +14,27 @@ const work = scratchFolder('wasmux-sandbox-');
 const box = (): string => join(work(), 'box');
 const outside = (): string => join(work(), 'outside');
 
-async function makeTree(): Promise<void> {
-  await mkdir(join(box(), 'sub'), { recursive: true });
-  await mkdir(join(outside(), 'sub'), { recursive: true });
-  await writeFile(join(box(), 'marker'), 'inside\n');
-  await writeFile(join(box(), 'sub', 'inner'), 'inner\n');
-  for (const name of ['secret', 'marker', 'sub/marker']) await writeFile(join(outside(), name), 'SECRET\n');
-  const links: Array<[string, string]> = [
-    ['link', '/etc'],
-    ['out-abs', outside()],
-    ['rel-link', '../outside'],
-    ['etc-climb', `${'../'.repeat(40)}etc`],
-    ['sub/deep-link', '../../..'],
-    ['sub/up-link', '../..'],
-    ['file-out', '../outside/secret'],
-    ['in-link', 'sub/inner'],
-    ['sub/back-link', '../marker'],
-    ['chain1', 'chain2'],
-    ['chain2', 'sub/back-link'],
-    ['loop1', 'loop2'],
-    ['loop2', 'loop1'],
-  ];
-  for (const [path, target] of links) await symlink(target, join(box(), path));
-}
+/** The tree preview1-sandbox.c's header draws: the box, a sibling outside it, symlinks out and in. */
+const makeBoxes = (): Promise<void> => makeTree(work(), {
+  'box/marker': 'inside\n',
+  'box/sub/inner': 'inner\n',
+  'outside/secret': 'SECRET\n',
+  'outside/marker': 'SECRET\n',
+  'outside/sub/marker': 'SECRET\n',
+  'box/link': { symlink: '/etc' },
+  'box/out-abs': { symlink: outside() },
+  'box/rel-link': { symlink: '../outside' },
+  'box/etc-climb': { symlink: `${'../'.repeat(40)}etc` },
+  'box/sub/deep-link': { symlink: '../../..' },
+  'box/sub/up-link': { symlink: '../..' },
+  'box/file-out': { symlink: '../outside/secret' },
+  'box/in-link': { symlink: 'sub/inner' },
+  'box/sub/back-link': { symlink: '../marker' },
+  'box/chain1': { symlink: 'chain2' },
+  'box/chain2': { symlink: 'sub/back-link' },
+  'box/loop1': { symlink: 'loop2' },
+  'box/loop2': { symlink: 'loop1' },
+});
 
 describe('sandbox: no way out of a preopen', () => {
   expectChecks([
@@ -82,7 +80,7 @@ describe('sandbox: no way out of a preopen', () => {
     '.. from the sub fd',
     'back-link -> ../marker from the sub fd',
   ], async () => {
-    await makeTree();
+    await makeBoxes();
     return runChecks(work(), GUEST, { args: [GUEST, basename(work())], preopens: { '/box': box() } });
   }, { skip });
 
@@ -105,12 +103,13 @@ describe('sandbox: a host-side race swapping a directory and symlinks out', () =
     'race: refusals are ENOENT, ENOTCAPABLE, ELOOP or ENOTDIR',
   ], async () => {
     const raceBox = join(work(), 'race-box');
-    await mkdir(join(raceBox, '.real', 'sub'), { recursive: true });
-    await writeFile(join(raceBox, '.real', 'marker'), 'inside\n');
-    await writeFile(join(raceBox, '.real', 'sub', 'marker'), 'inside\n');
-    if (!existsSync(outside())) await makeTree();
-    await symlink('../outside', join(raceBox, '.rel'));
-    await symlink(outside(), join(raceBox, '.abs'));
+    if (!existsSync(outside())) await makeBoxes();
+    await makeTree(raceBox, {
+      '.real/marker': 'inside\n',
+      '.real/sub/marker': 'inside\n',
+      '.rel': { symlink: '../outside' },
+      '.abs': { symlink: outside() },
+    });
     const racer = join(raceBox, 'racer');
     let running = true;
     const swapper = (async () => {

@@ -91,6 +91,16 @@ __attribute__((unused)) static int preopen_fd(const char *name) {
     return -1;
 }
 
+/* The preopen named `name`; without it the guest cannot check anything: a FAIL line and exit 1. */
+__attribute__((unused)) static int required_preopen(const char *name) {
+    int fd = preopen_fd(name);
+    if (fd < 0) {
+        printf("FAIL preopen %s: not found\n", name);
+        exit(1);
+    }
+    return fd;
+}
+
 /* path_open of a C string, raw, returning the errno and the fd in *fd (-1 on error). */
 __attribute__((unused)) static int open_at(int dir, const char *path, int lookup, int oflags, uint64_t rights, int fdflags, int *fd) {
     __wasi_fd_t opened = (__wasi_fd_t)-1;

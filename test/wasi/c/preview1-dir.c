@@ -195,11 +195,7 @@ static void prestat_checks(void) {
 
 int main(void) {
     start_checks();
-    box = preopen_fd("/box");
-    if (box < 0) {
-        printf("FAIL preopen /box: not found\n");
-        return 1;
-    }
+    box = required_preopen("/box");
     readdir_checks();
     prestat_checks();
     return finish();

@@ -307,11 +307,7 @@ int main(void) {
     start_checks();
     const char *precision = getenv("WASMUX_TIME_PRECISION_NS");
     if (precision) precision_ns = strtoull(precision, NULL, 10);
-    box = preopen_fd("/box");
-    if (box < 0) {
-        printf("FAIL preopen /box: not found\n");
-        return 1;
-    }
+    box = required_preopen("/box");
     signed_and_huge_arguments();
     reads_writes_and_seeks();
     fdstat_flags_and_filetypes();

@@ -197,11 +197,7 @@ static void directories_and_names(void) {
 
 int main(void) {
     start_checks();
-    box = preopen_fd("/box");
-    if (box < 0) {
-        printf("FAIL preopen /box: not found\n");
-        return 1;
-    }
+    box = required_preopen("/box");
     open_and_symlinks();
     nul_in_paths();
     readlink_and_symlink();

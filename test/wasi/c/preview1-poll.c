@@ -61,11 +61,7 @@ static void check_ready_at_once(const char *name, int fd, uint64_t want_read_nby
 
 int main(void) {
     start_checks();
-    int box = preopen_fd("/box"), dev = preopen_fd("/dev");
-    if (box < 0 || dev < 0) {
-        printf("FAIL preopens /box and /dev: not found\n");
-        return 1;
-    }
+    int box = required_preopen("/box"), dev = required_preopen("/dev");
     int data, null;
     open_at(box, "data", FOLLOW, 0, __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_POLL_FD_READWRITE,
             0, &data);

@@ -68,11 +68,7 @@ static int race(long iterations) {
 
 int main(int argc, char **argv) {
     start_checks();
-    box = preopen_fd("/box");
-    if (box < 0) {
-        printf("FAIL preopen /box: not found\n");
-        return 1;
-    }
+    box = required_preopen("/box");
     if (argc == 3 && strcmp(argv[1], "race") == 0) return race(atol(argv[2]));
     if (argc != 2) {
         printf("FAIL usage: preview1-sandbox <work-dir-name> | race <iterations>\n");
