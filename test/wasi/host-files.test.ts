@@ -136,6 +136,15 @@ describe('path_open and files', () => {
     expect(open('missing')).toBe(E.NOENT);
   });
 
+  it('CREAT, EXCL and TRUNC with read-only rights act as on Linux (Deno\'s node:fs ignores them without write access)', () => {
+    expect(open('made', OFLAGS.CREAT, R.FD_READ)).toBe(0);
+    expect(statSync(join(work, 'made')).isFile()).toBe(true);
+    expect(open('made', OFLAGS.CREAT | OFLAGS.EXCL, R.FD_READ)).toBe(E.EXIST);
+    writeFileSync(join(work, 'full'), 'abc');
+    expect(open('full', OFLAGS.TRUNC, R.FD_READ)).toBe(0);
+    expect(statSync(join(work, 'full')).size).toBe(0);
+  });
+
   it('pread and pwrite leave the offset alone', () => {
     writeFileSync(join(work, 'f'), '0123456789');
     const fd = openFd('f');

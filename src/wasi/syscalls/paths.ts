@@ -76,7 +76,7 @@ export function pathOpen(
       if ((flags & constants.O_CREAT) !== 0) throw new WasiErrno(EISDIR);
       flags |= constants.O_DIRECTORY;
     }
-    const hostFd = openHost(hostPathOf(resolved), flags);
+    const hostFd = openAsAsked(hostPathOf(resolved), flags);
     try {
       return entryFor(hostFd, resolved, access, fdflags, base, inheriting);
     } catch (error) {
@@ -86,6 +86,28 @@ export function pathOpen(
   });
   ctx.memory.setU32(fdOut, ctx.fds.allocate(entry));
   return SUCCESS;
+}
+
+const MAKING = constants.O_CREAT | constants.O_EXCL | constants.O_TRUNC;
+
+/**
+ * Opens with the host flags path_open asked for. A read-only open that creates or truncates does
+ * that with a write-only open first: Deno's node:fs (after Rust's OpenOptions) ignores O_CREAT,
+ * O_EXCL and O_TRUNC without write access, where Linux honours them.
+ */
+function openAsAsked(path: string, flags: number): number {
+  if ((flags & 3) !== constants.O_RDONLY || (flags & MAKING) === 0) return openHost(path, flags);
+  const plain = flags & ~MAKING;
+  if ((flags & MAKING) === constants.O_CREAT) {
+    // Only CREAT: an existing file is opened as it is (it may be read-only to us).
+    try {
+      return openHost(path, plain);
+    } catch (error) {
+      if (!(error instanceof WasiErrno) || error.errno !== ENOENT) throw error;
+    }
+  }
+  closeSync(openHost(path, (flags & ~3) | constants.O_WRONLY));
+  return openHost(path, plain);
 }
 
 function entryFor(hostFd: number, resolved: Resolved, access: number, fdflags: number, base: bigint, inheriting: bigint): GuestFd {
