@@ -67,20 +67,76 @@ export type GuestFd = StdioFd | SocketFd | FileFd | DirFd;
 /** The lowest number sock_accept and path_open hand out: 0, 1 and 2 are stdio's. */
 const FIRST_FREE = 3;
 
+/** How many host fds the ledger tracks (beyond that, one left open by a killed worker leaks). */
+export const LEDGER_CELLS = 256;
+
+/**
+ * The host fds the guest holds, in a shared buffer (cells of fd + 1, 0 free): the worker's fds are
+ * the process's, and a worker terminated while the guest computes cannot close them, so the main
+ * thread closes what is left once the worker has ended (run-wasi.ts). A cell is filled after the
+ * open and emptied before the close: a killed worker may leak an fd, but the main thread never
+ * closes a number the process has since reused.
+ */
+export class HostFdLedger {
+  readonly #cells: Int32Array;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.#cells = new Int32Array(sab);
+  }
+
+  add(hostFd: number): void {
+    for (let i = 0; i < this.#cells.length; i++) {
+      if (Atomics.compareExchange(this.#cells, i, 0, hostFd + 1) === 0) return;
+    }
+  }
+
+  remove(hostFd: number): void {
+    const index = this.#cells.indexOf(hostFd + 1);
+    if (index >= 0) Atomics.store(this.#cells, index, 0);
+  }
+
+  /** Main thread, once the worker has ended: closes every fd still listed. */
+  static closeLeft(sab: SharedArrayBuffer): void {
+    const cells = new Int32Array(sab);
+    for (let i = 0; i < cells.length; i++) {
+      const hostFd = Atomics.exchange(cells, i, 0) - 1;
+      if (hostFd >= 0) closeQuietly(hostFd);
+    }
+  }
+}
+
+/** The host fd behind a file or directory entry. */
+export const hostFdOf = (entry: GuestFd): number | undefined =>
+  entry.kind === 'file' ? entry.hostFd : entry.kind === 'dir' ? entry.fd : undefined;
+
 export class GuestFdTable {
   readonly #entries = new Map<number, GuestFd>();
+  /** Set by the worker (tests leave it out). */
+  ledger: HostFdLedger | undefined;
+
+  #held(entry: GuestFd): void {
+    const hostFd = hostFdOf(entry);
+    if (hostFd !== undefined) this.ledger?.add(hostFd);
+  }
+
+  #dropped(entry: GuestFd): void {
+    const hostFd = hostFdOf(entry);
+    if (hostFd !== undefined) this.ledger?.remove(hostFd);
+  }
 
   /** Puts `entry` at the lowest free number from 3 and returns it. */
   allocate(entry: GuestFd): number {
     let fd = FIRST_FREE;
     while (this.#entries.has(fd)) fd++;
     this.#entries.set(fd, entry);
+    this.#held(entry);
     return fd;
   }
 
   /** Puts `entry` at `fd` (the numbers given at start: stdio, listeners, preopens). */
   set(fd: number, entry: GuestFd): void {
     this.#entries.set(fd, entry);
+    this.#held(entry);
   }
 
   /** The entry at `fd` (a u32), or undefined. */
@@ -106,13 +162,23 @@ export class GuestFdTable {
   remove(fd: number): GuestFd {
     const entry = this.get(fd);
     this.#entries.delete(fd >>> 0);
+    this.#dropped(entry);
     return entry;
   }
 
-  /** Moves the entry at `from` to `to` (whatever was at `to` must have been closed by the caller). */
+  /** Moves the entry at `from` to `to` (whatever was at `to` must have been removed and closed by the caller). */
   renumber(from: number, to: number): void {
-    const entry = this.remove(from);
+    const entry = this.get(from);
+    this.#entries.delete(from >>> 0);
     this.#entries.set(to >>> 0, entry);
+  }
+
+  /** A file's host fd opened anew (fd_fdstat_set_flags): the new one is held, the old one closed. */
+  swapHostFd(entry: FileFd, reopened: number): void {
+    this.ledger?.add(reopened);
+    this.ledger?.remove(entry.hostFd);
+    closeQuietly(entry.hostFd);
+    entry.hostFd = reopened;
   }
 
   entries(): IterableIterator<[number, GuestFd]> {
@@ -122,8 +188,9 @@ export class GuestFdTable {
   /** Closes every host fd the guest still holds (its files and directories) and empties the table. */
   closeHostFds(): void {
     for (const entry of this.#entries.values()) {
-      if (entry.kind === 'file') closeQuietly(entry.hostFd);
-      else if (entry.kind === 'dir') closeQuietly(entry.fd);
+      this.#dropped(entry);
+      const hostFd = hostFdOf(entry);
+      if (hostFd !== undefined) closeQuietly(hostFd);
     }
     this.#entries.clear();
   }

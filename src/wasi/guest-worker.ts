@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { WasiErrno } from './errno.js';
+import { HostFdLedger } from './fd-table.js';
 import { GuestContext, GuestExit, GuestStopped } from './guest-context.js';
 import { GuestMemory } from './memory.js';
 import { SharedState, type SharedLayout } from './shared-state.js';
@@ -42,6 +43,8 @@ export interface GuestWorkerData {
   layout: SharedLayout;
   /** How many listeners: fds 3 .. 3 + listeners - 1, in slots 0 .. listeners - 1. */
   listeners: number;
+  /** The host fds the guest holds (HostFdLedger), for the main thread to close after a kill. */
+  hostFds: SharedArrayBuffer;
 }
 
 type Implementation = (ctx: GuestContext, ...args: never[]) => number;
@@ -182,6 +185,7 @@ function main(): void {
   const port = parentPort!;
   const memory = new GuestMemory();
   const ctx = new GuestContext(new SharedState(data.sab, data.layout), memory, port);
+  ctx.fds.ledger = new HostFdLedger(data.hostFds);
   let outcome: ReturnType<typeof runStart>;
   try {
     fillTable(ctx, data);

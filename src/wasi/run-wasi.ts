@@ -7,6 +7,7 @@ import { abortError, readSignal } from '../api/wait.js';
 import { listen, Listener } from '../sources/tcp/listener.js';
 import type { SocketAddress } from '../sources/tcp/address.js';
 import type { ListenOptions } from '../sources/tcp/options.js';
+import { HostFdLedger, LEDGER_CELLS } from './fd-table.js';
 import type { GuestWorkerData } from './guest-worker.js';
 import { OutputSinks, stdinSource, type InputSource, type OutputTarget } from './host-stdio.js';
 import { RESPONSE, SharedState, STOP, type GuestMessage } from './shared-state.js';
@@ -82,6 +83,7 @@ export async function runWasi(wasm: string | WebAssembly.Module, options: RunWas
   let worker: Worker | undefined;
   let onAbort: (() => void) | undefined;
   let aborted = false;
+  const hostFds = new SharedArrayBuffer(4 * LEDGER_CELLS);
   try {
     if (signal?.aborted) {
       // The Listeners given are the run's to close, whether it starts or not.
@@ -113,9 +115,13 @@ export async function runWasi(wasm: string | WebAssembly.Module, options: RunWas
       sab: state.sab,
       layout,
       listeners: listeners.length,
+      hostFds,
     };
     const started = new Worker(locateWorker(), { workerData: data });
     worker = started;
+    // The host fds the guest still holds are closed once its thread has ended, never before: Bun
+    // and Deno do not stop a worker that computes, whose guest still uses them.
+    started.once('exit', () => HostFdLedger.closeLeft(hostFds));
     const socketHost = host;
     const sinks = outputs;
     const exitCode = await new Promise<number>((resolve, reject) => {

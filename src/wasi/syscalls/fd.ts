@@ -119,7 +119,7 @@ export function fdFdstatSetFlags(ctx: GuestContext, fd: number, flags: number): 
   const entry = ctx.fds.get(fd);
   if ((flags & ~FDFLAGS_ALL) !== 0) throw new WasiErrno(EINVAL);
   if (entry.kind === 'file') {
-    fileSetFlags(withRight(entry, R_FD_FDSTAT_SET_FLAGS), flags);
+    fileSetFlags(ctx, withRight(entry, R_FD_FDSTAT_SET_FLAGS), flags);
     return SUCCESS;
   }
   if (entry.kind === 'dir') withRight(entry, R_FD_FDSTAT_SET_FLAGS);

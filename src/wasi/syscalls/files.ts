@@ -1,7 +1,7 @@
 // fd_* on files and directories: reads and writes at our own offset, pread/pwrite, seek/tell,
 // sync, advise, allocate, size and times, and fd_readdir's listing.
 import {
-  closeSync, constants, fdatasyncSync, fsyncSync, ftruncateSync, futimesSync, lstatSync, readdirSync, readSync,
+  constants, fdatasyncSync, fsyncSync, ftruncateSync, futimesSync, lstatSync, readdirSync, readSync,
   readvSync, writeSync, writevSync,
 } from 'node:fs';
 import {
@@ -81,14 +81,12 @@ export function fileWrite(entry: FileFd, bufs: Uint8Array[]): number {
  * /proc/self/fd/<fd> with the new flags and the old fd closed. NONBLOCK means nothing to a regular
  * file, so only the flag word changes then.
  */
-export function fileSetFlags(entry: FileFd, flags: number): void {
+export function fileSetFlags(ctx: GuestContext, entry: FileFd, flags: number): void {
   let changed = entry.fdflags ^ flags;
   if (entry.filetype === FILETYPE_REGULAR_FILE) changed &= ~FDFLAGS_NONBLOCK;
   if (changed !== 0) {
     if (!canReopen) throw new WasiErrno(ENOTSUP);
-    const reopened = openHost(`/proc/self/fd/${entry.hostFd}`, entry.hostFlags | hostFdflags(flags));
-    host(() => closeSync(entry.hostFd));
-    entry.hostFd = reopened;
+    ctx.fds.swapHostFd(entry, openHost(`/proc/self/fd/${entry.hostFd}`, entry.hostFlags | hostFdflags(flags)));
   }
   entry.fdflags = flags;
 }
