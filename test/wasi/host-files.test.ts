@@ -171,6 +171,16 @@ describe('path_open and files', () => {
     expect(mem.u16(OUT + 2)).toBe(FDFLAGS_APPEND);
   });
 
+  it('fd_pwrite on an APPEND file writes at its offset (Linux\'s pwrite would append)', () => {
+    writeFileSync(join(work, 'log'), 'abcd');
+    const fd = openFd('log', 0, RW, FDFLAGS_APPEND);
+    mem.bytes(DATA, 2).set([88, 89]);
+    expect(wasi['fd_pwrite']!(fd, iov(2), 1, 0n, OUT)).toBe(0);
+    expect(readFileSync(join(work, 'log'), 'utf8')).toBe('XYcd');
+    write(fd, 'e');
+    expect(readFileSync(join(work, 'log'), 'utf8')).toBe('XYcde');
+  });
+
   it('rights: a file gets no directory rights, a directory no read or seek; set_rights only removes', () => {
     const fd = openFd('f', OFLAGS.CREAT, RW | R.PATH_OPEN | R.FD_READDIR);
     expect(wasi['fd_fdstat_get']!(fd, OUT)).toBe(0);

@@ -1,7 +1,7 @@
 // fd_* on files and directories: reads and writes at our own offset, pread/pwrite, seek/tell,
 // sync, advise, allocate, size and times, and fd_readdir's listing.
 import {
-  constants, fdatasyncSync, fsyncSync, ftruncateSync, futimesSync, lstatSync, readdirSync, readSync,
+  closeSync, constants, fdatasyncSync, fsyncSync, ftruncateSync, futimesSync, lstatSync, readdirSync, readSync,
   readvSync, writeSync, writevSync,
 } from 'node:fs';
 import {
@@ -99,8 +99,23 @@ function positioned(
   const bufs = ctx.memory.iovecs(iovs, iovsLen);
   ctx.memory.check(nDone, 4);
   if (!entry.seekable) throw new WasiErrno(ESPIPE);
-  ctx.memory.setU32(nDone, read ? readAt(entry, bufs, offset) : writeAt(entry, bufs, offset));
+  ctx.memory.setU32(nDone, read ? readAt(entry, bufs, offset) : writeAtOffset(entry, bufs, offset));
   return SUCCESS;
+}
+
+/**
+ * fd_pwrite writes at its offset whatever APPEND says (the WASI testsuite's pwrite-with-append),
+ * but Linux's pwrite on an O_APPEND fd appends: such a file is written through a second open of
+ * it without O_APPEND (/proc/self/fd), closed again at once.
+ */
+function writeAtOffset(entry: FileFd, bufs: Uint8Array[], offset: bigint): number {
+  if ((entry.fdflags & FDFLAGS_APPEND) === 0 || !canReopen) return writeAt(entry, bufs, offset);
+  const plain: FileFd = { ...entry, hostFd: openHost(`/proc/self/fd/${entry.hostFd}`, constants.O_WRONLY) };
+  try {
+    return writeAt(plain, bufs, offset);
+  } finally {
+    closeSync(plain.hostFd);
+  }
 }
 
 export function fdPread(ctx: GuestContext, fd: number, iovs: number, iovsLen: number, offset: bigint, nread: number): number {
