@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -102,8 +102,14 @@ export async function runWasi(wasm: string | WebAssembly.Module, options: RunWas
     const state = SharedState.create(layout);
     const stdin = stdinSource(options.stdin);
     outputs = new OutputSinks(state, options.stdout, options.stderr);
-    // The worker opens them, after the listeners' fds.
+    // The worker opens them, after the listeners' fds. One that is missing (or no directory) fails
+    // the run here, before its worker starts, with the host's error (code ENOENT / ENOTDIR).
     const preopens = Object.entries(options.preopens ?? {});
+    for (const [, hostPath] of preopens) {
+      if (!(await stat(hostPath)).isDirectory()) {
+        throw Object.assign(new Error(`ENOTDIR: not a directory, '${hostPath}'`), { code: 'ENOTDIR', path: hostPath });
+      }
+    }
     host = new SocketHost(state, listeners, stdin);
     options.onListening?.(listeners.map((l) => l.address()));
     const data: GuestWorkerData = {

@@ -1,5 +1,6 @@
-// A guest's host fds after its run: closed by the worker when the guest ends, and by the main
-// thread (HostFdLedger) when the worker is terminated while the guest computes and cannot close them.
+// The host side of a guest's directories: a preopen that is missing fails the run before it starts;
+// the host fds the guest holds are closed by the worker when the guest ends, and by the main thread
+// (HostFdLedger) when the worker is terminated while the guest computes and cannot close them.
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +59,15 @@ async function noneOpen(): Promise<string[]> {
   while (openUnderBox().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   return openUnderBox();
 }
+
+describe('preopens', () => {
+  it('a missing directory, or a file, rejects the run before it starts with the host\'s error', async () => {
+    await expect(runWasi(guests.path('leave'), { preopens: { '/box': join(box, 'missing') } })).rejects.toMatchObject({ code: 'ENOENT' });
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(box, 'plain'), '');
+    await expect(runWasi(guests.path('leave'), { preopens: { '/box': join(box, 'plain') } })).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+});
 
 describe.runIf(process.platform === 'linux')('the guest\'s host fds', () => {
   it('are closed when the guest exits without closing them', async () => {

@@ -1,13 +1,13 @@
 // The fd_* calls that every kind of fd answers (stdio, sockets, files, directories): read, write,
 // close, fdstat, filestat, renumber, prestat; and the lookups that the file and path calls go
 // through (diskFor, fileFor, dirFor).
-import { closeSync, constants } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import {
   EBADF, EINVAL, ENAMETOOLONG, ENOTCAPABLE, ENOTDIR, SUCCESS, WasiErrno,
 } from '../errno.js';
 import type { DirFd, FileFd, GuestFd } from '../fd-table.js';
 import type { GuestContext } from '../guest-context.js';
-import { fstat, host, openHost, writeFilestat } from '../host-fs.js';
+import { fstat, host, writeFilestat } from '../host-fs.js';
 import {
   DIRECTORY_RIGHTS, FDFLAGS_ALL, FDFLAGS_NONBLOCK, FILE_RIGHTS, FILETYPE_DIRECTORY, FILETYPE_SOCKET_STREAM, R_FD_FDSTAT_SET_FLAGS, R_FD_FILESTAT_GET,
   R_FD_READ, R_FD_WRITE, writeFdstat, writeStreamFilestat,
@@ -154,7 +154,8 @@ export function fdFilestatGet(ctx: GuestContext, fd: number, buf: number): numbe
 /** A preopened directory, opened here: it may do every directory call and hands on every file and directory right. */
 export function openPreopen(guestPath: string, hostPath: string): DirFd {
   return {
-    kind: 'dir', fd: openHost(hostPath, constants.O_RDONLY | constants.O_DIRECTORY), path: hostPath,
+    // openSync, not openHost: a missing directory fails the run with Node's own error (code ENOENT, the path).
+    kind: 'dir', fd: openSync(hostPath, constants.O_RDONLY | constants.O_DIRECTORY), path: hostPath,
     preopen: new TextEncoder().encode(guestPath), fdflags: 0,
     rightsBase: DIRECTORY_RIGHTS, rightsInheriting: DIRECTORY_RIGHTS | FILE_RIGHTS,
   };
