@@ -25,10 +25,7 @@ import {
 /** lookupflags */
 const LOOKUP_SYMLINK_FOLLOW = 1;
 /** oflags */
-const OFLAGS_CREAT = 1;
-const OFLAGS_DIRECTORY = 2;
-const OFLAGS_EXCL = 4;
-const OFLAGS_TRUNC = 8;
+const OFLAGS = { CREAT: 1, DIRECTORY: 2, EXCL: 4, TRUNC: 8 } as const;
 
 function followOf(lookupflags: number): boolean {
   if ((lookupflags & ~LOOKUP_SYMLINK_FOLLOW) !== 0) throw new WasiErrno(EINVAL);
@@ -50,15 +47,15 @@ export function pathOpen(
   rightsBase: bigint, rightsInheriting: bigint, fdflags: number, fdOut: number,
 ): number {
   // A missing right is ENOTCAPABLE (the WASI testsuite's truncation_rights expects EPERM for TRUNC).
-  const needed = R_PATH_OPEN | ((oflags & OFLAGS_CREAT) !== 0 ? R_PATH_CREATE_FILE : 0n)
-    | ((oflags & OFLAGS_TRUNC) !== 0 ? R_PATH_FILESTAT_SET_SIZE : 0n);
+  const needed = R_PATH_OPEN | ((oflags & OFLAGS.CREAT) !== 0 ? R_PATH_CREATE_FILE : 0n)
+    | ((oflags & OFLAGS.TRUNC) !== 0 ? R_PATH_FILESTAT_SET_SIZE : 0n);
   const parent = dirFor(ctx, fd, needed);
   const follow = followOf(lookupflags);
   if ((oflags & ~15) !== 0 || (fdflags & ~FDFLAGS_ALL) !== 0) throw new WasiErrno(EINVAL);
   ctx.memory.check(fdOut, 4);
   const base = rightsBase & parent.rightsInheriting;
   const inheriting = rightsInheriting & parent.rightsInheriting;
-  const directory = (oflags & OFLAGS_DIRECTORY) !== 0;
+  const directory = (oflags & OFLAGS.DIRECTORY) !== 0;
   const read = (base & (R_FD_READ | R_FD_READDIR)) !== 0n;
   const write = (base & WRITE_RIGHTS) !== 0n;
   // DIRECTORY opens read-only whatever the rights asked: the write rights are dropped as not applying
@@ -67,9 +64,9 @@ export function pathOpen(
   if (!directory && write) access = read ? constants.O_RDWR : constants.O_WRONLY;
   let flags = access | constants.O_NOFOLLOW | hostFdflags(fdflags);
   if (directory) flags |= constants.O_DIRECTORY;
-  if ((oflags & OFLAGS_CREAT) !== 0) flags |= constants.O_CREAT;
-  if ((oflags & OFLAGS_EXCL) !== 0) flags |= constants.O_EXCL;
-  if ((oflags & OFLAGS_TRUNC) !== 0) flags |= constants.O_TRUNC;
+  if ((oflags & OFLAGS.CREAT) !== 0) flags |= constants.O_CREAT;
+  if ((oflags & OFLAGS.EXCL) !== 0) flags |= constants.O_EXCL;
+  if ((oflags & OFLAGS.TRUNC) !== 0) flags |= constants.O_TRUNC;
   const entry = atPath(ctx, parent, path, pathLen, follow, (resolved): GuestFd => {
     // "name/" must be a directory; O_CREAT cannot make one (Linux: EISDIR).
     if (resolved.trailingSlash) {
