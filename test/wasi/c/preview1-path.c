@@ -266,6 +266,43 @@ static void directories_and_names(void) {
                 __WASI_ERRNO_NOENT);
 }
 
+/* The WASI testsuite's path_symlink_trailing_slashes, unlink_file_trailing_slashes, path_link, path_rename and
+ * dir_fd_op_failures, on what directories_and_names left: `file`, an empty `dir`, `dangling -> nowhere`. */
+static void names_as_the_testsuite_says(void) {
+    check_errno("path_symlink to new/: ENOENT", __wasi_path_symlink("source", box, "new-target/"), __WASI_ERRNO_NOENT);
+    check_errno("path_symlink to dir/ (a directory): EEXIST", __wasi_path_symlink("source", box, "dir/"),
+                __WASI_ERRNO_EXIST);
+    check_errno("path_symlink to file/ (a file): ENOTDIR", __wasi_path_symlink("source", box, "file/"),
+                __WASI_ERRNO_NOTDIR);
+    check_errno("path_unlink_file of dir/: EISDIR", __wasi_path_unlink_file(box, "dir/"), __WASI_ERRNO_ISDIR);
+    check_errno("path_link of a directory: EPERM", __wasi_path_link(box, NOFOLLOW, "dir", box, "dir-hard-link"),
+                __WASI_ERRNO_PERM);
+    check_errno("path_link onto itself: EEXIST", __wasi_path_link(box, NOFOLLOW, "file", box, "file"),
+                __WASI_ERRNO_EXIST);
+    check_errno("path_link onto a dangling symlink: EEXIST", __wasi_path_link(box, NOFOLLOW, "file", box, "dangling"),
+                __WASI_ERRNO_EXIST);
+    check_errno("path_link following a dangling symlink: ENOENT",
+                __wasi_path_link(box, FOLLOW, "dangling", box, "hard-to-nowhere"), __WASI_ERRNO_NOENT);
+    check_errno("path_rename a directory onto a file: ENOTDIR", __wasi_path_rename(box, "dir", box, "file"),
+                __WASI_ERRNO_NOTDIR);
+
+    /* File calls on a directory fd: EBADF (the testsuite allows ISDIR, BADF or NOTCAPABLE). */
+    char byte;
+    __wasi_iovec_t in = {(uint8_t *)&byte, 1};
+    __wasi_ciovec_t out = {(const uint8_t *)"x", 1};
+    size_t n;
+    __wasi_filesize_t position;
+    check_errno("fd_read of a directory: EBADF", __wasi_fd_read(box, &in, 1, &n), __WASI_ERRNO_BADF);
+    check_errno("fd_pread of a directory: EBADF", __wasi_fd_pread(box, &in, 1, 0, &n), __WASI_ERRNO_BADF);
+    check_errno("fd_write of a directory: EBADF", __wasi_fd_write(box, &out, 1, &n), __WASI_ERRNO_BADF);
+    check_errno("fd_pwrite of a directory: EBADF", __wasi_fd_pwrite(box, &out, 1, 0, &n), __WASI_ERRNO_BADF);
+    check_errno("fd_seek of a directory: EBADF", __wasi_fd_seek(box, 0, __WASI_WHENCE_CUR, &position),
+                __WASI_ERRNO_BADF);
+    check_errno("fd_tell of a directory: EBADF", __wasi_fd_tell(box, &position), __WASI_ERRNO_BADF);
+    check_errno("fd_allocate of a directory: EBADF", __wasi_fd_allocate(box, 0, 1), __WASI_ERRNO_BADF);
+    check_errno("fd_filestat_set_size of a directory: EBADF", __wasi_fd_filestat_set_size(box, 0), __WASI_ERRNO_BADF);
+}
+
 int main(void) {
     start_checks();
     box = required_preopen("/box");
@@ -274,5 +311,6 @@ int main(void) {
     nul_in_paths();
     readlink_and_symlink();
     directories_and_names();
+    names_as_the_testsuite_says();
     return finish();
 }
