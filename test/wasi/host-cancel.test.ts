@@ -15,7 +15,8 @@ const HELD = memory.data<u8>([0x68, 0x65, 0x6c, 0x64]); // "held"
 const SUB = memory.data<u8>([0x73, 0x75, 0x62]); // "sub"
 function openBoth(): void {
   check(path_open(3, 0, HELD, 4, 1, 0x7fff_ffff, 0, 0, OUT), 1); // CREAT
-  check(path_open(3, 0, SUB, 3, 2, 0x7fff_ffff, 0x7fff_ffff, 0, OUT), 2); // DIRECTORY
+  // DIRECTORY, without FD_WRITE (0x40): a directory opened for writing is EISDIR (the WASI testsuite's path_open_preopen).
+  check(path_open(3, 0, SUB, 3, 2, 0x7fff_ffbf, 0x7fff_ffff, 0, OUT), 2);
 }
 `;
 
