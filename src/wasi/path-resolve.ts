@@ -9,8 +9,9 @@
 // Two answers for a way out, by who spelled it. The guest's own path, absolute or with a '..' above the base, is
 // EPERM: the WASI testsuite's interesting_paths expects ERRNO_PERM for both, and the WASI filesystem's
 // path-resolution rules call it "not-permitted". A symlink's target that is absolute or whose '..' climbs above
-// the base is ENOTCAPABLE: issue 10 asks for it, it is what wasmtime's cap-std says, and no official preview1 test
-// says otherwise; it tells the guest that the link exists but leads where its capability does not reach.
+// the base stays ENOTCAPABLE: issue 10 asks for it and no official preview1 test says otherwise (those rules say
+// not-permitted there too; openat2's RESOLVE_BENEATH says EXDEV). It tells the guest that the link is there but
+// leads where its capability does not reach (the way wasmtime's cap-std and RESOLVE_BENEATH refuse it).
 //
 // For callers: resolvePath has done all the following there is to do. Act on hostPath(dir, name) with the
 // no-follow form of every call, even when followLast was true: open with O_NOFOLLOW, lstatSync, lutimesSync,
