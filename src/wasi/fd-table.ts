@@ -4,7 +4,7 @@
  * we track for it; the host fd behind a file or directory is ours to close.
  */
 import { closeSync } from 'node:fs';
-import { EBADF, ENOTCAPABLE, WasiErrno } from './errno.js';
+import { EBADF, WasiErrno } from './errno.js';
 import type { HostDir } from './path-resolve.js';
 
 interface FdCommon {
@@ -148,13 +148,6 @@ export class GuestFdTable {
   get(fd: number): GuestFd {
     const entry = this.#entries.get(fd >>> 0);
     if (entry === undefined) throw new WasiErrno(EBADF);
-    return entry;
-  }
-
-  /** The entry at `fd` if it has every bit of `rights` in its base rights: EBADF, then ENOTCAPABLE. */
-  getWith(fd: number, rights: bigint): GuestFd {
-    const entry = this.get(fd);
-    if ((entry.rightsBase & rights) !== rights) throw new WasiErrno(ENOTCAPABLE);
     return entry;
   }
 
