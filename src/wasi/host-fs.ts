@@ -16,11 +16,19 @@ export function host<T>(call: () => T): T {
   try {
     return call();
   } catch (error) {
-    if (error instanceof WasiErrno) throw error;
-    const code = (error as NodeJS.ErrnoException | null)?.code;
-    if (typeof code !== 'string') throw error; // not a host error: a bug of ours
-    throw new WasiErrno(wasiErrno(code));
+    throw hostError(error);
   }
+}
+
+/**
+ * What to throw for an error a node:fs call threw: the WASI errno of a host error (err.code),
+ * anything else as it is (a bug of ours). For the calls made per chunk, which catch inline
+ * rather than pay host()'s closure.
+ */
+export function hostError(error: unknown): unknown {
+  if (error instanceof WasiErrno) return error;
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' ? new WasiErrno(wasiErrno(code)) : error;
 }
 
 export const fstat = (hostFd: number): BigIntStats => host(() => fstatSync(hostFd, { bigint: true }));

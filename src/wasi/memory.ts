@@ -38,6 +38,24 @@ export class GuestMemory {
     if (len < 0 || ptr + len > this.#u8.length) throw new WasiErrno(EFAULT);
   }
 
+  /**
+   * The whole memory as bytes, current as of the last check(): node:fs's readSync/writeSync take it
+   * with an offset, so a file read or write needs no view of its own.
+   */
+  get all(): Uint8Array {
+    return this.#u8;
+  }
+
+  /**
+   * The single iovec at `iovs` (what wasi-libc's read and write pass), checked with its buffer as
+   * iovecs() checks them, without a view or an array: its buffer's length; its pointer is u32(iovs).
+   */
+  oneIovec(iovs: number): number {
+    const len = this.u32(iovs + 4);
+    this.check(this.u32(iovs), len);
+    return len;
+  }
+
   /** A view of [ptr, ptr + len): checked. */
   bytes(ptr: number, len: number): Uint8Array {
     this.check(ptr, len);

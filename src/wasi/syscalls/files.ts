@@ -9,7 +9,8 @@ import {
 } from '../errno.js';
 import type { DirEntry, DirFd, FileFd } from '../fd-table.js';
 import type { GuestContext } from '../guest-context.js';
-import { canReopen, fstat, host, hostFdflags, openHost, setTimes } from '../host-fs.js';
+import { canReopen, fstat, host, hostError, hostFdflags, openHost, setTimes } from '../host-fs.js';
+import type { GuestMemory } from '../memory.js';
 import { hostPath } from '../path-resolve.js';
 import { dirFor, diskFor, fileFor } from './fd.js';
 import {
@@ -30,49 +31,81 @@ const MAX_FILEDELTA = (1n << 63n) - 1n;
 const nonEmpty = (bufs: Uint8Array[]): Uint8Array[] => bufs.filter((buf) => buf.length > 0);
 const totalOf = (bufs: Uint8Array[]): number => bufs.reduce((sum, buf) => sum + buf.length, 0);
 
-// One buffer (what wasi-libc's read and write pass) goes through readSync/writeSync, which skip
-// readv/writev's array handling; several through readvSync/writevSync.
-function readAt(entry: FileFd, bufs: Uint8Array[], offset: bigint | null): number {
-  if (offset !== null && offset > MAX_OFFSET) return 0;
-  const position = offset === null ? null : Number(offset);
-  if (bufs.length === 1) {
-    const buf = bufs[0]!;
-    return buf.length === 0 ? 0 : host(() => readSync(entry.hostFd, buf, 0, buf.length, position));
+// A file read or write of one iovec (what wasi-libc's read and write pass: the case of every chunk
+// of a file copy, mostly run in a fresh worker's interpreter) hands [ptr, ptr + len) of the whole
+// memory to readSync/writeSync: no closure, array, view or BigInt comparison per call. Several
+// iovecs go as checked views through readvSync/writevSync.
+
+/** read(2) or pread(2) at `position` (null: the host's own offset; beyond 2^53: EOF). */
+function readAt(hostFd: number, memory: GuestMemory, ptr: number, len: number, position: number | null): number {
+  if (len === 0 || (position !== null && position > Number.MAX_SAFE_INTEGER)) return 0;
+  try {
+    return readSync(hostFd, memory.all, ptr, len, position);
+  } catch (error) {
+    throw hostError(error);
   }
-  const views = nonEmpty(bufs);
-  return views.length === 0 ? 0 : host(() => readvSync(entry.hostFd, views, position ?? undefined));
 }
 
-function writeAt(entry: FileFd, bufs: Uint8Array[], offset: bigint | null): number {
-  const views = bufs.length === 1 ? bufs : nonEmpty(bufs);
-  if (offset !== null && offset + BigInt(totalOf(views)) > MAX_OFFSET) throw new WasiErrno(EFBIG);
-  const position = offset === null ? null : Number(offset);
-  if (views.length === 1) {
-    const buf = views[0]!;
-    return buf.length === 0 ? 0 : host(() => writeSync(entry.hostFd, buf, 0, buf.length, position));
-  }
-  return views.length === 0 ? 0 : host(() => writevSync(entry.hostFd, views, position ?? undefined));
+function readvAt(hostFd: number, bufs: Uint8Array[], position: number | null): number {
+  if (position !== null && position > Number.MAX_SAFE_INTEGER) return 0;
+  const views = nonEmpty(bufs);
+  return views.length === 0 ? 0 : host(() => readvSync(hostFd, views, position ?? undefined));
 }
+
+/** write(2) or pwrite(2) at `position` (null: the host's own offset, or the end under O_APPEND). */
+function writeAt(hostFd: number, memory: GuestMemory, ptr: number, len: number, position: number | null): number {
+  if (position !== null && position + len > Number.MAX_SAFE_INTEGER) throw new WasiErrno(EFBIG);
+  if (len === 0) return 0;
+  try {
+    return writeSync(hostFd, memory.all, ptr, len, position);
+  } catch (error) {
+    throw hostError(error);
+  }
+}
+
+function writevAt(hostFd: number, bufs: Uint8Array[], position: number | null): number {
+  const views = nonEmpty(bufs);
+  // A double sum above 2^53 - 1 is one whose exact value is too: the check holds without BigInt.
+  if (position !== null && position + totalOf(views) > Number.MAX_SAFE_INTEGER) throw new WasiErrno(EFBIG);
+  return views.length === 0 ? 0 : host(() => writevSync(hostFd, views, position ?? undefined));
+}
+
+/** Our offset as node:fs takes it, or null where the file has none (char devices, fifos). */
+const offsetOf = (entry: FileFd): number | null => (entry.seekable ? Number(entry.position) : null);
 
 /** fd_read on a file: at our offset (seekable files), or as the host reads it (char devices, fifos). */
-export function fileRead(entry: FileFd, bufs: Uint8Array[]): number {
-  if (!entry.seekable) return readAt(entry, bufs, null);
-  const n = readAt(entry, bufs, entry.position);
-  entry.position += BigInt(n);
+export function fileRead(entry: FileFd, memory: GuestMemory, ptr: number, len: number): number {
+  const position = offsetOf(entry);
+  const n = readAt(entry.hostFd, memory, ptr, len, position);
+  if (position !== null) entry.position += BigInt(n);
   return n;
 }
 
-/** fd_write on a file: at our offset; under APPEND at the end (the host fd has O_APPEND), after which the offset is the size. */
-export function fileWrite(entry: FileFd, bufs: Uint8Array[]): number {
-  if (!entry.seekable) return writeAt(entry, bufs, null);
-  if ((entry.fdflags & FDFLAGS_APPEND) !== 0) {
-    const n = writeAt(entry, bufs, null);
-    entry.position = fstat(entry.hostFd).size;
-    return n;
-  }
-  const n = writeAt(entry, bufs, entry.position);
-  entry.position += BigInt(n);
+export function fileReadv(entry: FileFd, bufs: Uint8Array[]): number {
+  const position = offsetOf(entry);
+  const n = readvAt(entry.hostFd, bufs, position);
+  if (position !== null) entry.position += BigInt(n);
   return n;
+}
+
+/** Where fd_write writes: at our offset; under APPEND at the end (the host fd has O_APPEND). */
+const writeOffsetOf = (entry: FileFd): number | null =>
+  (entry.fdflags & FDFLAGS_APPEND) !== 0 ? null : offsetOf(entry);
+
+/** Our offset after `n` bytes written: under APPEND, the size. */
+function wrote(entry: FileFd, n: number): number {
+  if (!entry.seekable) return n;
+  entry.position = (entry.fdflags & FDFLAGS_APPEND) !== 0 ? fstat(entry.hostFd).size : entry.position + BigInt(n);
+  return n;
+}
+
+/** fd_write on a file: see writeOffsetOf and wrote. */
+export function fileWrite(entry: FileFd, memory: GuestMemory, ptr: number, len: number): number {
+  return wrote(entry, writeAt(entry.hostFd, memory, ptr, len, writeOffsetOf(entry)));
+}
+
+export function fileWritev(entry: FileFd, bufs: Uint8Array[]): number {
+  return wrote(entry, writevAt(entry.hostFd, bufs, writeOffsetOf(entry)));
 }
 
 /**
@@ -91,31 +124,43 @@ export function fileSetFlags(ctx: GuestContext, entry: FileFd, flags: number): v
   entry.fdflags = flags;
 }
 
+const PREAD_RIGHTS = R_FD_READ | R_FD_SEEK;
+const PWRITE_RIGHTS = R_FD_WRITE | R_FD_SEEK;
+
 /** fd_pread/fd_pwrite: at `offset`, leaving our offset alone; ESPIPE where there are no offsets. */
 function positioned(
   ctx: GuestContext, fd: number, iovs: number, iovsLen: number, offset: bigint, nDone: number, read: boolean,
 ): number {
-  const entry = fileFor(ctx, fd, (read ? R_FD_READ : R_FD_WRITE) | R_FD_SEEK, ESPIPE);
-  const bufs = ctx.memory.iovecs(iovs, iovsLen);
-  ctx.memory.check(nDone, 4);
+  const entry = fileFor(ctx, fd, read ? PREAD_RIGHTS : PWRITE_RIGHTS, ESPIPE);
+  const memory = ctx.memory;
+  const len = iovsLen === 1 ? memory.oneIovec(iovs) : 0;
+  const bufs = iovsLen === 1 ? undefined : memory.iovecs(iovs, iovsLen);
+  memory.check(nDone, 4);
   if (!entry.seekable) throw new WasiErrno(ESPIPE);
-  ctx.memory.setU32(nDone, read ? readAt(entry, bufs, offset) : writeAtOffset(entry, bufs, offset));
+  const position = Number(offset);
+  const iov = bufs === undefined ? memory.u32(iovs) : 0;
+  if (read) {
+    memory.setU32(nDone, bufs === undefined ? readAt(entry.hostFd, memory, iov, len, position) : readvAt(entry.hostFd, bufs, position));
+    return SUCCESS;
+  }
+  const unappended = withoutAppend(entry);
+  const hostFd = unappended ?? entry.hostFd;
+  try {
+    memory.setU32(nDone, bufs === undefined ? writeAt(hostFd, memory, iov, len, position) : writevAt(hostFd, bufs, position));
+  } finally {
+    if (unappended !== undefined) closeSync(unappended);
+  }
   return SUCCESS;
 }
 
 /**
  * fd_pwrite writes at its offset whatever APPEND says (the WASI testsuite's pwrite-with-append),
  * but Linux's pwrite on an O_APPEND fd appends: such a file is written through a second open of
- * it without O_APPEND (/proc/self/fd), closed again at once.
+ * it without O_APPEND (/proc/self/fd), which the caller closes again at once.
  */
-function writeAtOffset(entry: FileFd, bufs: Uint8Array[], offset: bigint): number {
-  if ((entry.fdflags & FDFLAGS_APPEND) === 0 || !canReopen) return writeAt(entry, bufs, offset);
-  const plain: FileFd = { ...entry, hostFd: openHost(`/proc/self/fd/${entry.hostFd}`, constants.O_WRONLY) };
-  try {
-    return writeAt(plain, bufs, offset);
-  } finally {
-    closeSync(plain.hostFd);
-  }
+function withoutAppend(entry: FileFd): number | undefined {
+  if ((entry.fdflags & FDFLAGS_APPEND) === 0 || !canReopen) return undefined;
+  return openHost(`/proc/self/fd/${entry.hostFd}`, constants.O_WRONLY);
 }
 
 export function fdPread(ctx: GuestContext, fd: number, iovs: number, iovsLen: number, offset: bigint, nread: number): number {
