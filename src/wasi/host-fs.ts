@@ -3,6 +3,7 @@
  * guest paths are resolved in the sandbox, timestamps are set in the runtime's best precision.
  */
 import { constants, existsSync, fstatSync, lstatSync, openSync, type BigIntStats } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { EINVAL, ENOTDIR, WasiErrno, wasiErrno } from './errno.js';
 import type { DirFd } from './fd-table.js';
 import type { GuestContext } from './guest-context.js';
@@ -27,8 +28,20 @@ export function host<T>(call: () => T): T {
  */
 export function hostError(error: unknown): unknown {
   if (error instanceof WasiErrno) return error;
-  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const code = (error as NodeJS.ErrnoException | null)?.code ?? osErrorCode(error);
   return typeof code === 'string' ? new WasiErrno(wasiErrno(code)) : error;
+}
+
+/** errno number -> name, from the host's own table (os.constants.errno). */
+const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, number]) => [number, name]));
+
+/**
+ * Deno leaves some host errors without `code` (EFBIG: "File too large (os error 27)"); their
+ * message still carries the errno number, which is the host error it is.
+ */
+function osErrorCode(error: unknown): string | undefined {
+  const match = error instanceof Error ? /\(os error (\d+)\)/.exec(error.message) : null;
+  return match === null ? undefined : ERRNO_NAMES.get(Number(match[1]));
 }
 
 export const fstat = (hostFd: number): BigIntStats => host(() => fstatSync(hostFd, { bigint: true }));

@@ -9,10 +9,12 @@ import { GuestContext } from '../../src/wasi/guest-context.js';
 import { guestImports } from '../../src/wasi/guest-worker.js';
 import { GuestMemory } from '../../src/wasi/memory.js';
 import { SharedState } from '../../src/wasi/shared-state.js';
+import { WasiErrno } from '../../src/wasi/errno.js';
+import { hostError } from '../../src/wasi/host-fs.js';
 import { openPreopen } from '../../src/wasi/syscalls/fd.js';
 import { FILE_RIGHTS } from '../../src/wasi/syscalls/fdstat.js';
 
-const E = { BADF: 8, EXIST: 20, ILSEQ: 25, INVAL: 28, ISDIR: 31, LOOP: 32, NAMETOOLONG: 37, NOENT: 44, NOSYS: 52, NOTDIR: 54, NOTCAPABLE: 76, PERM: 63, SPIPE: 70 };
+const E = { BADF: 8, FBIG: 22, EXIST: 20, ILSEQ: 25, INVAL: 28, ISDIR: 31, LOOP: 32, NAMETOOLONG: 37, NOENT: 44, NOSYS: 52, NOTDIR: 54, NOTCAPABLE: 76, PERM: 63, SPIPE: 70 };
 const R = { FD_READ: 1n << 1n, FD_SEEK: 1n << 2n, FD_WRITE: 1n << 6n, PATH_OPEN: 1n << 13n, FD_READDIR: 1n << 14n, FD_TELL: 1n << 5n, FD_FILESTAT_SET_SIZE: 1n << 22n };
 /** What a file can have (wasi-libc asks for all of them when it opens for reading and writing). */
 const RW = FILE_RIGHTS;
@@ -343,6 +345,61 @@ function readdir(fd: number, len: number, cookie: bigint): [number, Array<[bigin
   }
   return [used, entries];
 }
+
+describe('the edges of file I/O', () => {
+  it('several iovecs: a write gathers them in order, a read scatters into them; empty ones are skipped', () => {
+    const fd = openFd('v', OFLAGS.CREAT);
+    mem.bytes(DATA, 6).set(Buffer.from('abcdef'));
+    // Three iovecs: "ab", an empty one, "cdef".
+    for (const [k, ptr, len] of [[0, DATA, 2], [1, DATA + 2, 0], [2, DATA + 2, 4]] as const) {
+      mem.setU32(IOV + 8 * k, ptr);
+      mem.setU32(IOV + 8 * k + 4, len);
+    }
+    expect(wasi['fd_write']!(fd, IOV, 3, OUT)).toBe(0);
+    expect(mem.u32(OUT)).toBe(6);
+    expect(readFileSync(join(work, 'v'), 'utf8')).toBe('abcdef');
+    expect(wasi['fd_seek']!(fd, 0n, 0, OUT)).toBe(0);
+    mem.bytes(DATA, 8).fill(0);
+    for (const [k, ptr, len] of [[0, DATA + 4, 3], [1, DATA, 0], [2, DATA, 4]] as const) {
+      mem.setU32(IOV + 8 * k, ptr);
+      mem.setU32(IOV + 8 * k + 4, len);
+    }
+    expect(wasi['fd_read']!(fd, IOV, 3, OUT)).toBe(0);
+    expect(mem.u32(OUT)).toBe(6);
+    expect(Buffer.from(mem.bytes(DATA, 7)).toString()).toBe('def\0abc'); // "abc" into the first, "def" into the third
+  });
+
+  it('beyond 2^53 (what node:fs can address): a read is at EOF, a write is EFBIG, and nothing is written', () => {
+    const fd = openFd('big', OFLAGS.CREAT);
+    expect(wasi['fd_pread']!(fd, iov(4), 1, 2n ** 53n, OUT)).toBe(0);
+    expect(mem.u32(OUT)).toBe(0);
+    expect(wasi['fd_pwrite']!(fd, iov(4), 1, 2n ** 53n - 2n, OUT)).toBe(E.FBIG);
+    expect(wasi['fd_pwrite']!(fd, iov(4), 1, 2n ** 60n, OUT)).toBe(E.FBIG);
+    expect(statSync(join(work, 'big')).size).toBe(0);
+  });
+
+  it('/dev/null and /dev/zero: reads and writes work without an offset', () => {
+    const devFd = (name: string): number => {
+      const dev = ctx.fds.allocate(openPreopen('/dev', '/dev'));
+      expect(wasi['path_open']!(dev, 0, ...path(name), 0, RW, RW, 0, OUT)).toBe(0);
+      return mem.u32(OUT);
+    };
+    const nul = devFd('null');
+    expect(write(nul, 'gone')).toBe(4);
+    expect(wasi['fd_read']!(nul, iov(8), 1, OUT)).toBe(0);
+    expect(mem.u32(OUT)).toBe(0);
+    const zero = devFd('zero');
+    mem.bytes(DATA, 8).fill(7);
+    expect(wasi['fd_read']!(zero, iov(8), 1, OUT)).toBe(0);
+    expect([mem.u32(OUT), [...mem.bytes(DATA, 8)]]).toEqual([8, [0, 0, 0, 0, 0, 0, 0, 0]]);
+  });
+
+  it('a host error that carries its errno only in its message (Deno: "File too large (os error 27)") is that errno', () => {
+    expect(hostError(new Error('File too large (os error 27)'))).toEqual(new WasiErrno(E.FBIG));
+    const bug = new TypeError('not a host error');
+    expect(hostError(bug)).toBe(bug);
+  });
+});
 
 describe('fd_readdir', () => {
   it('lists . and .., resumes exactly at a cookie, and cuts the last entry to the buffer', () => {
