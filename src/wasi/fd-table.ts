@@ -105,9 +105,12 @@ export class HostFdLedger {
   }
 }
 
-/** The host fd behind a file or directory entry. */
+/** The host fd of a file or directory. */
+export const diskFdOf = (entry: FileFd | DirFd): number => (entry.kind === 'file' ? entry.hostFd : entry.fd);
+
+/** The host fd behind an entry, if it has one (files and directories). */
 export const hostFdOf = (entry: GuestFd): number | undefined =>
-  entry.kind === 'file' ? entry.hostFd : entry.kind === 'dir' ? entry.fd : undefined;
+  entry.kind === 'file' || entry.kind === 'dir' ? diskFdOf(entry) : undefined;
 
 export class GuestFdTable {
   readonly #entries = new Map<number, GuestFd>();

@@ -5,7 +5,7 @@ import { closeSync, constants, openSync } from 'node:fs';
 import {
   EBADF, EINVAL, ENAMETOOLONG, ENOTCAPABLE, ENOTDIR, SUCCESS, WasiErrno,
 } from '../errno.js';
-import type { DirFd, FileFd, GuestFd } from '../fd-table.js';
+import { diskFdOf, type DirFd, type FileFd, type GuestFd } from '../fd-table.js';
 import type { GuestContext } from '../guest-context.js';
 import { fstat, host, writeFilestat } from '../host-fs.js';
 import {
@@ -88,7 +88,7 @@ export function fdWrite(ctx: GuestContext, fd: number, iovs: number, iovsLen: nu
 function release(ctx: GuestContext, entry: GuestFd): void {
   if (entry.kind === 'socket') ctx.request({ op: 'close', slot: entry.slot });
   else if (entry.kind === 'stdio') stdioClose(ctx, entry);
-  else host(() => closeSync(entry.kind === 'file' ? entry.hostFd : entry.fd));
+  else host(() => closeSync(diskFdOf(entry)));
 }
 
 export function fdClose(ctx: GuestContext, fd: number): number {
@@ -159,7 +159,7 @@ export function fdFilestatGet(ctx: GuestContext, fd: number, buf: number): numbe
     writeStreamFilestat(ctx, buf, filetypeOfEntry(entry));
   } else {
     withRight(entry, R_FD_FILESTAT_GET);
-    writeFilestat(ctx, buf, fstat(entry.kind === 'file' ? entry.hostFd : entry.fd));
+    writeFilestat(ctx, buf, fstat(diskFdOf(entry)));
   }
   return SUCCESS;
 }

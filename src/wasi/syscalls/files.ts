@@ -7,7 +7,7 @@ import {
 import {
   EBADF, EFBIG, EINVAL, ENOTSUP, ESPIPE, SUCCESS, WasiErrno,
 } from '../errno.js';
-import type { DirEntry, DirFd, FileFd } from '../fd-table.js';
+import { diskFdOf, type DirEntry, type DirFd, type FileFd } from '../fd-table.js';
 import type { GuestContext } from '../guest-context.js';
 import { canReopen, fstat, host, hostError, hostFdflags, openHost, setTimes } from '../host-fs.js';
 import type { GuestMemory } from '../memory.js';
@@ -202,17 +202,15 @@ export function fdTell(ctx: GuestContext, fd: number, out: number): number {
   return SUCCESS;
 }
 
-const hostFdOf = (entry: FileFd | DirFd): number => (entry.kind === 'file' ? entry.hostFd : entry.fd);
-
 export function fdSync(ctx: GuestContext, fd: number): number {
   const entry = diskFor(ctx, fd, R_FD_SYNC, EINVAL);
-  host(() => fsyncSync(hostFdOf(entry)));
+  host(() => fsyncSync(diskFdOf(entry)));
   return SUCCESS;
 }
 
 export function fdDatasync(ctx: GuestContext, fd: number): number {
   const entry = diskFor(ctx, fd, R_FD_DATASYNC, EINVAL);
-  host(() => fdatasyncSync(hostFdOf(entry)));
+  host(() => fdatasyncSync(diskFdOf(entry)));
   return SUCCESS;
 }
 
@@ -253,7 +251,7 @@ export function fdFilestatSetSize(ctx: GuestContext, fd: number, size: bigint): 
 }
 
 export function fdFilestatSetTimes(ctx: GuestContext, fd: number, atim: bigint, mtim: bigint, fstflags: number): number {
-  const hostFd = hostFdOf(diskFor(ctx, fd, R_FD_FILESTAT_SET_TIMES, EINVAL));
+  const hostFd = diskFdOf(diskFor(ctx, fd, R_FD_FILESTAT_SET_TIMES, EINVAL));
   setTimes(ctx, atim, mtim, fstflags, () => fstat(hostFd), (atime, mtime) => futimesSync(hostFd, atime, mtime));
   return SUCCESS;
 }
