@@ -5,7 +5,8 @@
 // own columns and its section.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import { join, relative } from 'node:path';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { commandLine, markdownTable, root, timestamp, writeSection, type Column } from '../report.js';
 
@@ -22,6 +23,8 @@ export interface RunFlags {
   warmupS: number;
   sizes: number[];
   rounds: number;
+  /** The load generator that runs: the C one (bench/echo/loadgen.c) when it builds, else node:net. */
+  loadgen: LoadGenerator;
 }
 
 export interface Runner {
@@ -37,6 +40,8 @@ export interface Runner {
 export function parseRunner(name: string, spec: {
   /** Default --connections. */
   connections: number;
+  /** Default --loadgen (node: bench/echo/loadgen.ts; c: bench/echo/loadgen.c, node where it does not build). */
+  loadgen?: 'c' | 'node';
   /** The runner's own flags, and how the usage line shows them. */
   options?: ParseArgsConfig['options'];
   usage?: string;
@@ -50,12 +55,13 @@ export function parseRunner(name: string, spec: {
       warmup: { type: 'string' },
       sizes: { type: 'string' },
       rounds: { type: 'string' },
+      loadgen: { type: 'string' },
       ...spec.options,
     },
   });
   const usage = (message: string): never => {
     console.error(`${name}: ${message}`);
-    console.error(`usage: node ${relative(root, process.argv[1]!)} [--quick] [--no-write] [--connections N] [--duration S] [--warmup S] [--sizes 64,16384] [--rounds N]${spec.usage ? ` ${spec.usage}` : ''}`);
+    console.error(`usage: node ${relative(root, process.argv[1]!)} [--quick] [--no-write] [--connections N] [--duration S] [--warmup S] [--sizes 64,16384] [--rounds N] [--loadgen c|node]${spec.usage ? ` ${spec.usage}` : ''}`);
     process.exit(2);
   };
   const quick = values.quick === true;
@@ -67,7 +73,11 @@ export function parseRunner(name: string, spec: {
     warmupS: Number(values.warmup ?? (quick ? 0.3 : 1)),
     sizes: String(values.sizes ?? '64,16384').split(',').map(Number),
     rounds: Number(values.rounds ?? 1),
+    loadgen: nodeLoadgen,
   };
+  const wantedLoadgen = String(values.loadgen ?? spec.loadgen ?? 'node');
+  if (wantedLoadgen !== 'c' && wantedLoadgen !== 'node') usage('--loadgen must be c or node');
+  if (wantedLoadgen === 'c') flags.loadgen = cLoadgen();
   for (const key of ['connections', 'rounds'] as const) {
     if (!Number.isSafeInteger(flags[key]) || flags[key] <= 0) usage(`--${key} must be a positive integer`);
   }
@@ -133,6 +143,31 @@ export function pinned(core: number, command: string[]): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Native parts: the C load generator and the C server, built with the machine's cc at bench time
+// into build/bench/ (nothing native is committed or installed).
+
+const built = new Map<string, { exe?: string; why?: string }>();
+
+/** Compiles bench/echo/<name>.c with `cc -O2` once per run; the executable, or why there is none. */
+export function buildNative(name: string): { exe?: string; why?: string } {
+  let result = built.get(name);
+  if (result) return result;
+  const exe = join(root, 'build/bench', name);
+  mkdirSync(dirname(exe), { recursive: true });
+  const cc = spawnSync('cc', ['-O2', '-o', exe, join(root, 'bench/echo', `${name}.c`)], { encoding: 'utf8' });
+  result = cc.error ? { why: `no C compiler (cc: ${(cc.error as NodeJS.ErrnoException).code ?? cc.error.message})` }
+    : cc.status !== 0 ? { why: `cc failed on bench/echo/${name}.c: ${cc.stderr.trim().split('\n')[0]}` }
+      : { exe };
+  built.set(name, result);
+  return result;
+}
+
+/** Whether a server command runs on node (so that node flags such as --cpu-prof apply). */
+export function isNode(exe: string): boolean {
+  return exe === process.execPath || /^node(js)?\d*$/.test(basename(exe));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Servers: each prints "ready <port>" on stdout once it listens, and stops on SIGTERM.
 
 /** The port from the server's "ready <port>" line; kills the server if it says nothing within 15 s. */
@@ -183,7 +218,7 @@ export interface Server {
  */
 export function spawnServer(server: Server, flags: RunFlags, { nodeFlags = [] as string[], stderr = 'inherit' as 'inherit' | 'pipe' } = {}): ChildProcess {
   const [exe, ...rest] = server.command;
-  const command = pinned(0, exe === process.execPath ? [exe, ...nodeFlags, ...rest] : [exe!, ...rest]);
+  const command = pinned(0, isNode(exe!) ? [exe!, ...nodeFlags, ...rest] : [exe!, ...rest]);
   const timeout = String(Math.ceil(flags.warmupS + flags.durationS + 120));
   return track(spawn(command[0]!, [...command.slice(1), '0', '--timeout', timeout, ...(server.extra ?? [])], {
     stdio: ['pipe', 'pipe', stderr],
@@ -212,7 +247,28 @@ export async function measure<S extends Server>(server: S, child: ChildProcess, 
 // ---------------------------------------------------------------------------------------------
 // The load generator: one run against one server, its JSON result line parsed.
 
-/** The JSON line bench/echo/loadgen.ts prints at the end (the fields the runners read). */
+export interface LoadGenerator {
+  kind: 'c' | 'node';
+  command: string[];
+  /** Why the C generator was asked for but is not the one that runs. */
+  fallback?: string;
+}
+
+const nodeLoadgen: LoadGenerator = { kind: 'node', command: [process.execPath, join(root, 'dist/bench/echo/loadgen.js')] };
+
+function cLoadgen(): LoadGenerator {
+  const { exe, why } = buildNative('loadgen');
+  return exe ? { kind: 'c', command: [exe] } : { ...nodeLoadgen, fallback: why };
+}
+
+/** What the section's load line says about the generator that ran. */
+export function loadgenText(generator: LoadGenerator): string {
+  return generator.kind === 'c'
+    ? 'bench/echo/loadgen.c, native: one epoll-driven process built with the machine\'s `cc -O2`'
+    : `bench/echo/loadgen.ts, node:net, a separate node process${generator.fallback ? ` (**the C generator was asked for and is not running**: ${generator.fallback})` : ''}`;
+}
+
+/** The JSON line bench/echo/loadgen.ts (or loadgen.c) prints at the end (the fields the runners read). */
 export interface LoadResult {
   connections: number;
   size: number;
@@ -237,15 +293,16 @@ interface LoadOptions {
   connections: number;
   durationS: number;
   warmupS: number;
+  loadgen: LoadGenerator;
 }
 
-function runLoad({ port, size, serverPid, connections, durationS, warmupS }: LoadOptions): Promise<LoadResult> {
+function runLoad({ port, size, serverPid, connections, durationS, warmupS, loadgen }: LoadOptions): Promise<LoadResult> {
   const args = [
-    join(root, 'dist/bench/echo/loadgen.js'),
+    ...loadgen.command,
     '--port', String(port), '--connections', String(connections), '--size', String(size),
     '--duration', String(durationS), '--warmup', String(warmupS), '--server-pid', String(serverPid),
   ];
-  const command = pinned(1, [process.execPath, ...args]);
+  const command = pinned(1, args);
   const child = track(spawn(command[0]!, command.slice(1), {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, CLK_TCK: String(clockTicks) },
@@ -266,6 +323,64 @@ function runLoad({ port, size, serverPid, connections, durationS, warmupS }: Loa
     if (result.error) throw new Error(`load generator: ${result.error}`);
     return result;
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Syscalls per message: a short separate run of a server under `strace -c -f -p` (all its
+// threads), since tracing slows a server several times over and must not touch the measured rows.
+
+export const hasStrace = spawnSync('strace', ['-V']).status === 0;
+
+/** Syscalls of one traced run, per echoed message (every round trip of the run, warm-up included). */
+export interface SyscallCounts {
+  epollWait: number;
+  reads: number;
+  writes: number;
+  /** Of the reads, those that failed (EAGAIN: nothing there yet). */
+  failedReads: number;
+}
+
+const SYSCALL_GROUPS: Record<string, 'epollWait' | 'reads' | 'writes'> = {
+  epoll_wait: 'epollWait', epoll_pwait: 'epollWait', epoll_pwait2: 'epollWait',
+  read: 'reads', recvfrom: 'reads', readv: 'reads', recvmsg: 'reads',
+  write: 'writes', sendto: 'writes', writev: 'writes', sendmsg: 'writes',
+};
+
+/** Starts `server`, attaches strace once it is ready, drives `connections` for 1 s, and counts. */
+export async function countSyscalls(server: Server, size: number, flags: RunFlags, connections = 10): Promise<SyscallCounts> {
+  const child = spawnServer(server, flags);
+  const out = join(os.tmpdir(), `wasmux-echo-strace-${process.pid}-${server.key}-${size}.txt`);
+  try {
+    const port = await readyPort(child, server.label);
+    const strace = track(spawn('strace', ['-c', '-f', '-p', String(child.pid), '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] }));
+    let said = '';
+    await new Promise<void>((attached, reject) => {
+      const timer = setTimeout(() => reject(new Error(`strace did not attach in 5 s: ${said.trim()}`)), 5000);
+      strace.stderr!.setEncoding('utf8');
+      strace.stderr!.on('data', (chunk: string) => {
+        said += chunk;
+        if (/attached/.test(said)) { clearTimeout(timer); attached(); }
+      });
+      strace.once('exit', () => { clearTimeout(timer); reject(new Error(`strace exited: ${said.trim()}`)); });
+    });
+    const load = await runLoad({ port, size, serverPid: child.pid!, connections, durationS: 1, warmupS: 0.2, loadgen: flags.loadgen });
+    strace.kill('SIGINT'); // detaches and writes the summary
+    await exited(strace);
+    const counts = { epollWait: 0, reads: 0, writes: 0, failedReads: 0 };
+    // "% time  seconds  usecs/call  calls  [errors]  syscall"
+    for (const line of readFileSync(out, 'utf8').split('\n')) {
+      const match = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:(\d+)\s+)?(\w+)\s*$/.exec(line);
+      const group = match && SYSCALL_GROUPS[match[3]!];
+      if (!group) continue;
+      counts[group] += Number(match[1]);
+      if (group === 'reads') counts.failedReads += Number(match[2] ?? 0);
+    }
+    for (const key of Object.keys(counts) as (keyof SyscallCounts)[]) counts[key] /= load.echoes;
+    return counts;
+  } finally {
+    await stopServer(child);
+    rmSync(out, { force: true });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -346,6 +461,19 @@ export function cpuPerMessage(r: LoadResult): string {
   return r.serverCpu === null || r.messagesPerS === 0 ? '' : (r.serverCpu / r.messagesPerS * 1e6).toFixed(2);
 }
 
+/** The user-space part of it: the server's own code, without the kernel's socket work. */
+export function userCpuPerMessage(r: LoadResult): string {
+  return r.serverUserCpu === null || r.messagesPerS === 0 ? '' : (r.serverUserCpu / r.messagesPerS * 1e6).toFixed(2);
+}
+
+/** Above this share of its core the load generator, not the server, may be what limits a row. */
+export const LOADGEN_LIMIT = 0.9;
+
+/** The generator's CPU share, flagged when it may be what limits the row. */
+export function loadgenCell(r: LoadResult): string {
+  return r.loadgenCpu > LOADGEN_LIMIT ? `**${fmtPct(r.loadgenCpu)} ⚠**` : fmtPct(r.loadgenCpu);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The section: its opening lines, its two tables (each runner adds its own columns) and where it goes.
 
@@ -378,7 +506,8 @@ export function resultsTable<R extends CaseResult>(results: R[], servers: Server
     ...own,
     { head: 'server CPU', cell: (r) => fmtPct(r.serverCpu) },
     { head: 'server CPU µs/msg', cell: cpuPerMessage },
-    { head: 'load gen. CPU', cell: (r) => fmtPct(r.loadgenCpu) },
+    { head: 'server user µs/msg', cell: userCpuPerMessage },
+    { head: 'load gen. CPU', cell: loadgenCell },
   ], rows);
 }
 

@@ -1,21 +1,27 @@
-// The end-to-end echo benchmark: the same load generator (bench/echo/loadgen.ts, a separate node
-// process) against each echo server, one after another in one run, servers pinned to core 0 and
-// the load generator to core 1. Writes its table into bench/RESULTS.md (section "echo").
+// The end-to-end echo benchmark: the same load generator (bench/echo/loadgen.c, built with the
+// machine's cc; bench/echo/loadgen.ts on node:net where there is no compiler, or with --loadgen
+// node) against each echo server, one after another in one run, servers pinned to core 0 and the
+// load generator to core 1; then, where strace exists, a short traced run per server for its
+// syscalls per message. Writes its table into bench/RESULTS.md (section "echo").
 //
 //   npm run bench:echo                      # build, then the full run (writes bench/RESULTS.md)
 //   node dist/bench/echo/run.js --quick     # a short smoke run; prints, writes nothing
 //   node dist/bench/echo/run.js [--connections 100] [--duration 5] [--warmup 1] [--sizes 64,16384]
-//        [--servers epoll,epoll-peek,net,python] [--rounds 1] [--no-write]
-//        (--servers may also name epoll-peek: the Epoll server reading with peek/consume)
+//        [--servers c-epoll,epoll,selectors,loop,net,python] [--rounds 1] [--no-write]
+//        [--loadgen c|node] [--node PATH] [--no-syscalls]
+//        (--servers may also name epoll-peek: the Epoll server reading with peek/consume;
+//        --node runs the node servers on another node binary, e.g. Node 26, the runner stays on this one)
 //   node dist/bench/echo/run.js --baseline ../before [--servers epoll,epoll-baseline,net]
 //        # adds the Epoll server of another built checkout (its dist/) as a row of the same run,
 //        # for a before/after comparison taken side by side; writes section "echo-baseline"
 //   node dist/bench/echo/run.js --profile [--servers epoll,net] [--sizes 64,16384]
 //        # each server under node --cpu-prof; top self-time functions (section "echo-profile")
 //
-// Servers: "epoll" (bench/echo/server-epoll.ts: edge-triggered, on wasmux Epoll and the TCP
-// sources), "net" (bench/echo/server-net.ts: node:net, data → write) and "python"
-// (bench/echo/server_selectors.py: the classic selectors server, run with the machine's python3).
+// Servers: "c-epoll" (bench/echo/server-epoll.c: the machine's limit for this work), "epoll"
+// (bench/echo/server-epoll.ts: edge-triggered, on wasmux Epoll and the TCP sources), "selectors"
+// and "loop" (bench/echo/server-loop.ts: the server of `npm start`, and one async handler per
+// connection on an EventLoop), "net" (bench/echo/server-net.ts: node:net, data → write) and
+// "python" (bench/echo/server_selectors.py: the classic selectors server, the machine's python3).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -23,19 +29,23 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { commandLine, machineLine, root, timestamp, type Column } from '../report.js';
 import {
-  detailTable, failureLines, finish, fmtInt, fmtPct, fmtSize, hasTaskset, measure, parseRunner, pick, resultsTable,
-  roundsText, runRounds, sectionHead, spawnServer, type CaseResult, type Server,
+  buildNative, countSyscalls, detailTable, failureLines, finish, fmtInt, fmtPct, fmtSize, hasStrace, hasTaskset,
+  LOADGEN_LIMIT, loadgenText, measure, parseRunner, pick, resultsTable, roundsText, runRounds, sectionHead, spawnServer,
+  type CaseResult, type Server, type SyscallCounts,
 } from './harness.js';
 import { summarize } from './profile.js';
 
 const runner = parseRunner('bench:echo', {
   connections: 100,
+  loadgen: 'c',
   options: {
     profile: { type: 'boolean', default: false },
     servers: { type: 'string' },
     baseline: { type: 'string' },
+    node: { type: 'string' },
+    'no-syscalls': { type: 'boolean', default: false },
   },
-  usage: '[--profile] [--servers epoll,epoll-peek,net,python] [--baseline DIR]',
+  usage: '[--profile] [--servers c-epoll,epoll,epoll-peek,selectors,loop,net,python] [--baseline DIR] [--node PATH] [--no-syscalls]',
 });
 const { flags, usage } = runner;
 const { connections, durationS, warmupS, sizes } = flags;
@@ -46,7 +56,17 @@ const profileMode = runner.own.profile === true;
 
 const python = findPython();
 const epollServer = join(root, 'dist/bench/echo/server-epoll.js');
+const loopServer = join(root, 'dist/bench/echo/server-loop.js');
 const tcpApi = await hasTcpApi();
+const node = findNode(typeof runner.own.node === 'string' ? resolve(runner.own.node) : process.execPath);
+const traceSyscalls = hasStrace && runner.own['no-syscalls'] !== true && !profileMode;
+
+/** The node the servers run on (--node), and its version. */
+function findNode(exe: string): { exe: string; version: string } {
+  const found = spawnSync(exe, ['--version'], { encoding: 'utf8' });
+  if (found.status !== 0) usage(`--node: ${exe} does not run (${found.error?.message ?? found.stderr.trim()})`);
+  return { exe, version: found.stdout.trim() };
+}
 
 function findPython(): { exe: string; version: string } | undefined {
   const found = spawnSync('python3', ['-c', 'import sys, platform; print(sys.executable); print(platform.python_version())'], { encoding: 'utf8' });
@@ -72,17 +92,26 @@ if (baselineServer && !existsSync(baselineServer)) usage(`--baseline: ${baseline
 const baselineCommit = baselineDir && spawnSync('git', ['-C', baselineDir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
 
 const allServers: Server[] = [
-  ...(baselineServer ? [{ key: 'epoll-baseline', label: `wasmux Epoll (ET) at ${baselineCommit}`, command: [process.execPath, baselineServer] }] : []),
-  { key: 'epoll', label: 'wasmux Epoll (ET)', command: [process.execPath, epollServer] },
-  { key: 'epoll-peek', label: 'wasmux Epoll (ET, peek/consume)', command: [process.execPath, epollServer], extra: ['--peek'] },
-  { key: 'net', label: 'node:net', command: [process.execPath, join(root, 'dist/bench/echo/server-net.js')] },
+  { key: 'c-epoll', label: 'C epoll (ET)', command: [] },
+  ...(baselineServer ? [{ key: 'epoll-baseline', label: `wasmux Epoll (ET) at ${baselineCommit}`, command: [node.exe, baselineServer] }] : []),
+  { key: 'epoll', label: 'wasmux Epoll (ET)', command: [node.exe, epollServer] },
+  { key: 'epoll-peek', label: 'wasmux Epoll (ET, peek/consume)', command: [node.exe, epollServer], extra: ['--peek'] },
+  { key: 'selectors', label: 'wasmux selectors server (npm start)', command: [node.exe, loopServer], extra: ['--selectors'] },
+  { key: 'loop', label: 'wasmux EventLoop (sockRecv/sockSendall)', command: [node.exe, loopServer], extra: ['--eventloop'] },
+  { key: 'net', label: 'node:net', command: [node.exe, join(root, 'dist/bench/echo/server-net.js')] },
   { key: 'python', label: 'Python selectors', command: python ? [python.exe, join(root, 'bench/echo/server_selectors.py')] : [] },
 ];
-const wanted = String(runner.own.servers ?? (profileMode ? 'epoll,net' : baselineServer ? 'epoll,epoll-baseline,net' : 'epoll,epoll-peek,net,python')).split(',');
+const wanted = String(runner.own.servers ?? (profileMode ? 'epoll,net' : baselineServer ? 'epoll,epoll-baseline,net' : 'c-epoll,epoll,selectors,loop,net,python')).split(',');
 const skipped: string[] = [];
 const servers = allServers.filter((server) => {
   if (!wanted.includes(server.key)) return false;
-  if (server.key.startsWith('epoll') && !tcpApi) {
+  if (server.key === 'c-epoll') {
+    const { exe, why } = buildNative('server-epoll');
+    if (!exe) skipped.push(`C epoll (ET): ${why}`);
+    server.command = exe ? [exe] : [];
+    return exe !== undefined;
+  }
+  if ((server.key.startsWith('epoll') || server.key === 'selectors' || server.key === 'loop') && !tcpApi) {
     skipped.push('wasmux Epoll: `listen` is not exported from src/index.ts yet (the TCP sources are missing), so there is no Epoll server to run');
     return false;
   }
@@ -94,7 +123,7 @@ const servers = allServers.filter((server) => {
 });
 for (const key of wanted) if (!allServers.some((server) => server.key === key)) usage(`unknown server ${key}`);
 if (servers.length === 0) usage('no server to run');
-if (profileMode && servers.some((server) => server.key === 'python')) usage('--profile profiles node servers only');
+if (profileMode && servers.some((server) => server.key === 'python' || server.key === 'c-epoll')) usage('--profile profiles node servers only');
 
 // ---------------------------------------------------------------------------------------------
 // One case: the server on core 0, the load generator on core 1.
@@ -108,37 +137,72 @@ function runCase(server: Server, size: number, nodeFlags: string[] = []): Promis
 
 const fmtRatio = (x: number | undefined): string => (x === undefined ? '–' : `${x.toFixed(2)}×`);
 
-/** Messages/s over the node:net and Python rows of the same size. */
+/** Messages/s over the node:net, Python and C rows of the same size. */
 function ratioColumns(results: CaseResult[]): Column<CaseResult>[] {
   const versus = (key: string) => (r: CaseResult): string => {
     const other = pick(results, key, r.size);
     return fmtRatio(other && r.messagesPerS / other.messagesPerS);
   };
-  return [{ head: 'vs node:net', cell: versus('net') }, { head: 'vs Python', cell: versus('python') }];
+  return [
+    { head: 'vs node:net', cell: versus('net') },
+    { head: 'vs Python', cell: versus('python') },
+    ...(servers.some((server) => server.key === 'c-epoll') ? [{ head: 'vs C epoll', cell: versus('c-epoll') }] : []),
+  ];
 }
+
+/** What each server is, for the section's servers line. */
+const SERVER_TEXT: Record<string, string> = {
+  'c-epoll': 'bench/echo/server-epoll.c, `cc -O2`: accept4, `read` a 64 KiB buffer until EAGAIN, `write` what was read: the machine\'s limit for this work',
+  epoll: 'bench/echo/server-epoll.ts: edge-triggered `Epoll` over the TCP sources, `recvInto` a reused 64 KiB buffer until would-block, partial sends kept and resumed on EPOLLOUT',
+  'epoll-peek': 'bench/echo/server-epoll.ts --peek: as above, moving the bytes with `peek`, `sendZeroCopy` and `consume`',
+  selectors: '`startSelectorsEchoServer` over the epoll selector, bench/echo/server-loop.ts --selectors',
+  loop: 'bench/echo/server-loop.ts --eventloop: one async handler per connection on an `EventLoop`, `await loop.sockRecv(sock, 65536)` then `await loop.sockSendall(sock, data)`, the style of examples/blocking-style-server.ts',
+  net: 'bench/echo/server-net.ts: `data` → `write`',
+  python: 'bench/echo/server_selectors.py: `DefaultSelector`, accept and read callbacks, `recv(65536)` then `sendall`',
+};
+
+/** Syscalls per echoed message of each server and size, from its traced run (`countSyscalls`). */
+const syscalls = new Map<string, SyscallCounts>();
+
+function syscallColumns(): Column<CaseResult>[] {
+  if (syscalls.size === 0) return [];
+  const per = (pick: (c: SyscallCounts) => string) => (r: CaseResult): string => {
+    const counts = syscalls.get(`${r.server.key} ${r.size}`);
+    return counts ? pick(counts) : '–';
+  };
+  return [
+    { head: 'epoll_wait/msg', cell: per((c) => c.epollWait.toFixed(2)) },
+    { head: 'reads/msg (EAGAIN)', cell: per((c) => `${c.reads.toFixed(2)} (${c.failedReads.toFixed(2)})`) },
+    { head: 'writes/msg', cell: per((c) => c.writes.toFixed(2)) },
+  ];
+}
+
+// The issue's targets: messages/s of `key` over `versus`'s at least `min`.
+const TARGETS = [
+  { key: 'epoll', versus: 'python', min: 1.0, what: 'wasmux Epoll server ≥ 1.0× Python selectors' },
+  { key: 'selectors', versus: 'python', min: 0.9, what: 'selectors server (npm start) ≥ 0.9× Python selectors' },
+  { key: 'loop', versus: 'net', min: 1.0, what: 'EventLoop server ≥ 1.0× node:net' },
+  { key: 'epoll', versus: 'c-epoll', min: 0.9, what: 'moonshot: wasmux Epoll server ≥ 0.9× C epoll' },
+];
 
 function targets(results: CaseResult[]): string {
   const lines = ['| target | size | measured | result |', '|---|---:|---:|---|'];
   for (const size of sizes) {
     const epoll = pick(results, 'epoll', size);
-    const net = pick(results, 'net', size);
-    const py = pick(results, 'python', size);
     const before = pick(results, 'epoll-baseline', size);
-    if (!epoll) continue;
-    if (before) {
+    if (epoll && before) {
       const x = epoll.messagesPerS / before.messagesPerS;
       const cpu = epoll.serverCpu !== null && before.serverCpu !== null
         ? `; server CPU per message ${((epoll.serverCpu / epoll.messagesPerS) / (before.serverCpu / before.messagesPerS)).toFixed(2)}×`
         : '';
       lines.push(`| this checkout's Epoll server vs ${baselineCommit}'s (messages/s${cpu ? ', CPU/msg' : ''}) | ${fmtSize(size)} | ${x.toFixed(2)}×${cpu} | measured |`);
     }
-    if (net) {
-      const x = epoll.messagesPerS / net.messagesPerS;
-      lines.push(`| Epoll server ≥ 1.0× node:net | ${fmtSize(size)} | ${x.toFixed(2)}× | ${x >= 1 ? '**pass**' : '**FAIL**'} |`);
-    }
-    if (py) {
-      const x = epoll.messagesPerS / py.messagesPerS;
-      lines.push(`| moonshot: Epoll server ≥ 1.0× Python selectors | ${fmtSize(size)} | ${x.toFixed(2)}× | ${x >= 1 ? '**pass**' : 'not yet'} |`);
+    for (const target of TARGETS) {
+      const mine = pick(results, target.key, size);
+      const other = pick(results, target.versus, size);
+      if (!mine || !other) continue;
+      const x = mine.messagesPerS / other.messagesPerS;
+      lines.push(`| ${target.what} | ${fmtSize(size)} | ${x.toFixed(2)}× | ${x >= target.min ? '**pass**' : target.what.startsWith('moonshot') ? 'not yet' : '**FAIL**'} |`);
     }
   }
   return lines.length > 2 ? lines.join('\n') : '';
@@ -147,6 +211,7 @@ function targets(results: CaseResult[]): string {
 function machine(): string[] {
   return [
     machineLine(python ? `, Python ${python.version} (\`${python.exe}\`)` : ', no python3'),
+    ...(node.exe !== process.execPath ? [`- **the node servers run on node ${node.version}** (\`${node.exe}\`, --node); the runner${flags.loadgen.kind === 'node' ? ' and the load generator' : ''} on ${process.version}`] : []),
     hasTaskset
       ? '- pinning: each server runs under `taskset -c 0`, the load generator under `taskset -c 1`'
       : '- pinning: **`taskset` is not available here, so nothing is pinned**: the server and the load generator share the cores as the scheduler likes',
@@ -160,17 +225,34 @@ async function benchmark(): Promise<void> {
   for (const line of skipped) console.error(`bench:echo: skipped ${line}`);
   const run = await runRounds(runner, servers, (server, size) => runCase(server, size));
   const { results } = run;
+  if (traceSyscalls) {
+    console.error(`bench:echo: syscalls per message, a traced run of 1 s per server and size (strace -c -f -p, 10 connections)`);
+    for (const size of sizes) {
+      for (const server of servers) {
+        try {
+          const counts = await countSyscalls(server, size, flags);
+          syscalls.set(`${server.key} ${size}`, counts);
+          console.error(`  ${server.label} ${fmtSize(size)}: epoll_wait ${counts.epollWait.toFixed(2)}, reads ${counts.reads.toFixed(2)} (EAGAIN ${counts.failedReads.toFixed(2)}), writes ${counts.writes.toFixed(2)} per message`);
+        } catch (error) {
+          console.error(`  ${server.label} ${fmtSize(size)}: no syscall counts: ${(error as Error).message}`);
+        }
+      }
+    }
+  }
+  const limited = results.filter((r) => r.loadgenCpu > LOADGEN_LIMIT).length;
   const doc = [
     ...sectionHead(runner, baselineServer ? `## Echo benchmark: this checkout's Epoll server beside ${baselineCommit}'s` : '## End-to-end echo benchmark', run),
     ...machine(),
-    `- load: ${connections} connections from one load generator (bench/echo/loadgen.ts, node:net, a separate process), ping-pong: each connection sends one message, waits for the whole echo, checks every byte, sends the next; ${warmupS} s warm-up, then ${durationS} s measured per case; ${roundsText(flags.rounds)}; every case one after another in this one run`,
-    '- servers, all doing the same work (read what arrived, send the same bytes back), TCP_NODELAY on every socket: **wasmux Epoll (ET)** (bench/echo/server-epoll.ts: edge-triggered `Epoll` over the TCP sources, `recvInto` a reused 64 KiB buffer until would-block, partial sends kept and resumed on EPOLLOUT); **node:net** (bench/echo/server-net.ts: `data` → `write`); **Python selectors** (bench/echo/server_selectors.py: `DefaultSelector`, accept and read callbacks, `recv(65536)` then `sendall`)',
+    `- load: ${connections} connections from one load generator (${loadgenText(flags.loadgen)}), ping-pong: each connection sends one message, waits for the whole echo, checks every byte, sends the next; ${warmupS} s warm-up, then ${durationS} s measured per case; ${roundsText(flags.rounds)}; every case one after another in this one run`,
+    `- servers, all doing the same work (read what arrived, send the same bytes back), TCP_NODELAY on every socket: ${servers.map((server) => `**${server.label}** (${SERVER_TEXT[server.key.replace('-baseline', '')] ?? ''})`).join('; ')}`,
     ...skipped.map((line) => `- **not run**: ${line}`),
     `- **the machine is shared with other sessions and noisy** (2 cores; 1-minute load average ${run.loadBefore.toFixed(2)} at the start, ${run.loadAfter.toFixed(2)} at the end): absolute figures move by tens of percent between runs, so compare rows of the same run only; the CPU columns show how much of its core each process got (server: utime+stime from /proc over the measured window; below ~95% for both means something else took the core, or the process waited)`,
     '',
-    resultsTable(results, servers, sizes, ratioColumns(results)),
+    resultsTable(results, servers, sizes, [...ratioColumns(results), ...syscallColumns()]),
     '',
-    'messages/s: complete round trips per second over all connections; MiB/s: echoed payload per second in one direction; p50/p99: round-trip time of a message as the load generator sees it (send to last echoed byte, 1 µs histogram); ratios: messages/s against the node:net and Python rows of the same size in this run; server CPU µs/msg: the server\'s CPU time (user + system, the kernel\'s loopback TCP work included) per echoed message, which is less sensitive than messages/s to another process taking the core. A load generator near 100% CPU means that row may be limited by the load generator rather than the server (loopback TCP costs both sides mostly kernel time: the details below split each CPU figure into total and user time).',
+    `messages/s: complete round trips per second over all connections; MiB/s: echoed payload per second in one direction; p50/p99: round-trip time of a message as the load generator sees it (send to last echoed byte, 1 µs histogram); ratios: messages/s against the node:net, Python and C epoll rows of the same size in this run; server CPU µs/msg: the server\'s CPU time (user + system, the kernel\'s loopback TCP work included) per echoed message, which is less sensitive than messages/s to another process taking the core; server user µs/msg: the user-space part of it (the server\'s own code, without the kernel\'s socket work). Load gen. CPU: the generator\'s share of its core over the window; **⚠ marks a row whose generator was above ${LOADGEN_LIMIT * 100}%: there the generator, not the server, may be what limits** (loopback TCP costs both sides mostly kernel time: the details below split each CPU figure into total and user time).${limited ? ` ${limited} case(s) of this run are so marked.` : ''}`,
+    ...(syscalls.size > 0 ? ['', `Syscalls per message: a separate run of each server under \`strace -c -f -p <pid>\` (all its threads) for 1 s with 10 connections, after the measured rows; each count is over every echoed message of that run. epoll_wait counts epoll_wait and epoll_pwait; reads: read, recvfrom, readv, recvmsg (in brackets, those that failed, EAGAIN: nothing there yet); writes: write, sendto, writev, sendmsg. Tracing slows a server several times over, so these runs are not the table\'s throughput.`] : []),
+    ...(hasStrace ? [] : ['', 'No syscall counts: `strace` is not installed here.']),
     '',
     ...(targets(results) ? ['Targets of the issue (messages/s ratios of this run):', '', targets(results), ''] : []),
     ...failureLines(run),
