@@ -5,7 +5,9 @@
 // took its slow paths (partial sends, reading stopped) when it exits. SHA-256 of what came back must equal
 // what was sent. Run after `npm run build`:
 //
-//   node dist/bench/echo/check.js [--servers epoll,net,python] [--connections 8] [--mib 4]
+//   node dist/bench/echo/check.js [--servers epoll,selectors,loop,net,python] [--connections 8] [--mib 4]
+//   (c-epoll, once bench:echo has built build/bench/server-epoll: its sends wait with poll(), so the
+//   stalled reader holds up the other connections for a while, but every byte must still come back)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -16,7 +18,7 @@ import { parseArgs } from 'node:util';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const { values } = parseArgs({
   options: {
-    servers: { type: 'string', default: 'epoll,net,python' },
+    servers: { type: 'string', default: 'epoll,selectors,loop,net,python' },
     connections: { type: 'string', default: '8' },
     mib: { type: 'string', default: '4' },
   },
@@ -29,6 +31,9 @@ const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'],
 const commands: Record<string, string[]> = {
   epoll: [process.execPath, join(root, 'dist/bench/echo/server-epoll.js')],
   'epoll-peek': [process.execPath, join(root, 'dist/bench/echo/server-epoll.js'), '--peek'],
+  selectors: [process.execPath, join(root, 'dist/bench/echo/server-loop.js'), '--selectors'],
+  loop: [process.execPath, join(root, 'dist/bench/echo/server-loop.js'), '--eventloop'],
+  'c-epoll': [join(root, 'build/bench/server-epoll')],
   net: [process.execPath, join(root, 'dist/bench/echo/server-net.js')],
   python: [python || 'python3', join(root, 'bench/echo/server_selectors.py')],
 };

@@ -1,5 +1,6 @@
 // The runner that bench/echo/run.ts and bench/wasi/run.ts share: their common flags, echo servers
-// and the load generator (bench/echo/loadgen.ts) as pinned child processes, the rounds of cases,
+// and the load generator (bench/echo/loadgen.c built at bench time, or bench/echo/loadgen.ts on
+// node:net) as pinned child processes, the syscall counts of a traced run, the rounds of cases,
 // and the tables and lines of their RESULTS.md sections. One copy, so that the two benchmarks
 // measure the same way and their tables stay comparable. Each runner keeps its own servers, its
 // own columns and its section.
@@ -265,7 +266,7 @@ function cLoadgen(): LoadGenerator {
 export function loadgenText(generator: LoadGenerator): string {
   return generator.kind === 'c'
     ? 'bench/echo/loadgen.c, native: one epoll-driven process built with the machine\'s `cc -O2`'
-    : `bench/echo/loadgen.ts, node:net, a separate node process${generator.fallback ? ` (**the C generator was asked for and is not running**: ${generator.fallback})` : ''}`;
+    : `bench/echo/loadgen.ts, node:net, a separate node process${generator.fallback ? `; **the C generator was asked for and is not running**: ${generator.fallback}` : ''}`;
 }
 
 /** The JSON line bench/echo/loadgen.ts (or loadgen.c) prints at the end (the fields the runners read). */
