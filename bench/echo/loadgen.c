@@ -2,7 +2,8 @@
 // loopback connections, each sends one message, waits for the whole echo, checks every byte, sends
 // the next) in one epoll-driven C process, so that it costs a fraction of a node:net generator's
 // CPU per message and the server on the other core is what limits. Same flags and the same JSON
-// result line as loadgen.ts, plus "generator":"c". Built at bench time by bench/echo/harness.ts:
+// result line as loadgen.ts, plus "generator":"c", "bytes" (echoed in the window, one direction)
+// and "loadgenCpuS" (its own user + system time over the window, getrusage). Built at bench time by bench/echo/harness.ts:
 //
 //   cc -O2 -o build/bench/loadgen bench/echo/loadgen.c
 //   build/bench/loadgen --port P [--connections 100] [--size 64] [--duration 5] [--warmup 1] [--server-pid PID]
@@ -255,12 +256,13 @@ report:;
   double window = measure_end - measure_start;
   double ticks = (double)clock_ticks;
   printf("{\"generator\":\"c\",\"connections\":%d,\"size\":%zu,\"durationS\":%.6f,\"warmupS\":%g,\"messages\":%llu,\"echoes\":%llu,"
-         "\"messagesPerS\":%.3f,\"mibPerS\":%.4f,\"latencyUs\":{\"mean\":%.3f,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.3f},"
-         "\"loadgenCpu\":%.6f,\"loadgenUserCpu\":%.6f,",
+         "\"bytes\":%llu,\"messagesPerS\":%.3f,\"mibPerS\":%.4f,\"latencyUs\":{\"mean\":%.3f,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.3f},"
+         "\"loadgenCpuS\":%.6f,\"loadgenCpu\":%.6f,\"loadgenUserCpu\":%.6f,",
          n_conns, size, window, warmup_s, (unsigned long long)measured, (unsigned long long)echoes,
-         measured / window, measured * (double)size / window / 1048576, measured ? sum_us / measured : 0,
+         (unsigned long long)(measured * size), measured / window, measured * (double)size / window / 1048576, measured ? sum_us / measured : 0,
          percentile(0.5, measured, max_us), percentile(0.9, measured, max_us), percentile(0.99, measured, max_us),
          percentile(0.999, measured, max_us), max_us,
+         cpu_s(&ru_end, 0) - cpu_s(&ru_start, 0),
          (cpu_s(&ru_end, 0) - cpu_s(&ru_start, 0)) / window, (cpu_s(&ru_end, 1) - cpu_s(&ru_start, 1)) / window);
   if (server_pid < 0) printf("\"serverCpu\":null,\"serverUserCpu\":null,\"errors\":0}\n");
   else printf("\"serverCpu\":%.6f,\"serverUserCpu\":%.6f,\"errors\":0}\n",
