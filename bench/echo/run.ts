@@ -59,6 +59,8 @@ const epollServer = join(root, 'dist/bench/echo/server-epoll.js');
 const loopServer = join(root, 'dist/bench/echo/server-loop.js');
 const tcpApi = await hasTcpApi();
 const node = findNode(typeof runner.own.node === 'string' ? resolve(runner.own.node) : process.execPath);
+const otherNode = node.exe !== process.execPath;
+const nodeMajor = node.version.replace(/^v/, '').split('.')[0];
 const traceSyscalls = hasStrace && runner.own['no-syscalls'] !== true && !profileMode;
 
 /** The node the servers run on (--node), and its version. */
@@ -211,7 +213,7 @@ function targets(results: CaseResult[]): string {
 function machine(): string[] {
   return [
     machineLine(python ? `, Python ${python.version} (\`${python.exe}\`)` : ', no python3'),
-    ...(node.exe !== process.execPath ? [`- **the node servers run on node ${node.version}** (\`${node.exe}\`, --node); the runner${flags.loadgen.kind === 'node' ? ' and the load generator' : ''} on ${process.version}`] : []),
+    ...(otherNode ? [`- **the node servers run on node ${node.version}** (\`${node.exe}\`, --node); the runner${flags.loadgen.kind === 'node' ? ' and the load generator' : ''} on ${process.version}`] : []),
     hasTaskset
       ? '- pinning: each server runs under `taskset -c 0`, the load generator under `taskset -c 1`'
       : '- pinning: **`taskset` is not available here, so nothing is pinned**: the server and the load generator share the cores as the scheduler likes',
@@ -241,7 +243,7 @@ async function benchmark(): Promise<void> {
   }
   const limited = results.filter((r) => r.loadgenCpu > LOADGEN_LIMIT).length;
   const doc = [
-    ...sectionHead(runner, baselineServer ? `## Echo benchmark: this checkout's Epoll server beside ${baselineCommit}'s` : '## End-to-end echo benchmark', run),
+    ...sectionHead(runner, baselineServer ? `## Echo benchmark: this checkout's Epoll server beside ${baselineCommit}'s` : `## End-to-end echo benchmark${otherNode ? `, node servers on Node ${nodeMajor}` : ''}`, run),
     ...machine(),
     `- load: ${connections} connections from one load generator (${loadgenText(flags.loadgen)}), ping-pong: each connection sends one message, waits for the whole echo, checks every byte, sends the next; ${warmupS} s warm-up, then ${durationS} s measured per case; ${roundsText(flags.rounds)}; every case one after another in this one run`,
     `- servers, all doing the same work (read what arrived, send the same bytes back), TCP_NODELAY on every socket: ${servers.map((server) => `**${server.label}** (${SERVER_TEXT[server.key.replace('-baseline', '')] ?? ''})`).join('; ')}`,
@@ -258,7 +260,8 @@ async function benchmark(): Promise<void> {
     ...failureLines(run),
     detailTable(results),
   ].join('\n');
-  finish(runner, baselineServer ? 'echo-baseline' : 'echo', doc, run);
+  // A run with --node gets a section of its own (echo-node26), so both Node versions' tables stand side by side.
+  finish(runner, baselineServer ? 'echo-baseline' : otherNode ? `echo-node${nodeMajor}` : 'echo', doc, run);
 }
 
 /** Each node server under --cpu-prof with the same load; the top self-time functions. */
