@@ -10,7 +10,8 @@
 //        [--servers c-epoll,epoll,selectors,loop,net,python] [--rounds 1] [--no-write]
 //        [--loadgen c|node] [--node PATH] [--no-syscalls]
 //        (--servers may also name epoll-peek: the Epoll server reading with peek/consume;
-//        --node runs the node servers on another node binary, e.g. Node 26, the runner stays on this one)
+//        --node runs the node servers on another node binary, e.g. Node 26, the runner stays on this one;
+//        that run writes section "echo-node<major>" beside "echo")
 //   node dist/bench/echo/run.js --baseline ../before [--servers epoll,epoll-baseline,net]
 //        # adds the Epoll server of another built checkout (its dist/) as a row of the same run,
 //        # for a before/after comparison taken side by side; writes section "echo-baseline"
