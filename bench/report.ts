@@ -177,3 +177,10 @@ export function writeSection(name: string, content: string, path = resultsPath):
   writeFileSync(path, doc.endsWith('\n') ? doc : `${doc}\n`);
   console.error(`wrote the "${name}" section of ${path}`);
 }
+
+/** The median of `xs` (NaN for none): what one disturbed round cannot drag, as a mean would. */
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { commandLine, markdownTable, root, timestamp, writeSection, type Column } from '../report.js';
+import { commandLine, markdownTable, median, root, timestamp, writeSection, type Column } from '../report.js';
 
 // ---------------------------------------------------------------------------------------------
 // Flags: both runners take --quick, --no-write, --connections, --duration, --warmup, --sizes and
@@ -434,12 +434,6 @@ export async function runRounds<S extends Server, R extends CaseResult<S>>(
 // ---------------------------------------------------------------------------------------------
 // Summarising rounds: the machine is shared and noisy, so with several rounds each table row is
 // the median round rather than the mean, which one disturbed round would drag.
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** One row per server and size: the round with the median messages/s. */
 export function pick<R extends { server: { key: string }; size: number; messagesPerS: number }>(

@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WASI } from 'node:wasi';
 import { runWasi } from '../../src/index.js';
-import { gc, machineLine, markdownTable, num, pass, root } from '../report.js';
+import { gc, machineLine, markdownTable, median, num, pass, root } from '../report.js';
 import { failureLines, finish, fmtInt, parseRunner, sectionHead, type Run } from '../echo/harness.js';
 
 const TARGET = 1.0;
@@ -217,11 +217,6 @@ const run: Run<Sample> = {
 // ---------------------------------------------------------------------------------------------
 // Reporting: every figure is the median over the rounds, taken per host and per figure.
 
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 const medianOf = (key: Host['key'], figure: (s: Sample) => number): number =>
   median(samples.filter((s) => s.host.key === key).map(figure));
 
