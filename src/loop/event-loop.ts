@@ -238,6 +238,11 @@ export class EventLoop implements Disposable {
    * object (fileno() -1) that is not registered is not an error either, so removing twice is fine.
    */
   #keyOf(fileobj: FileLike, removing = false): SelectorKey | undefined {
+    // The common case looks the fd up in the selector's map: no exception, for a KeyError's stack
+    // trace cost more than everything else of a sockRecv (its watch asks once per wait).
+    const fd = validFd(fileobj);
+    const map = fd === undefined ? null : this.#selector.getMap();
+    if (map !== null) return map.get(fd!);
     try {
       return this.#selector.getKey(fileobj);
     } catch (error) {
@@ -587,4 +592,15 @@ function isClosedFileobj(fileobj: FileLike): boolean {
 function named(name: string, fn: () => void): () => void {
   Object.defineProperty(fn, 'name', { value: name });
   return fn;
+}
+
+/** fileobj's descriptor if it has a valid one (a number, or fileno() >= 0); undefined otherwise. */
+function validFd(fileobj: FileLike): number | undefined {
+  let fd: unknown;
+  try {
+    fd = typeof fileobj === 'number' ? fileobj : fileobj.fileno();
+  } catch {
+    return undefined; // the selector's own lookup says what is wrong with it
+  }
+  return Number.isInteger(fd) && (fd as number) >= 0 ? (fd as number) : undefined;
 }
