@@ -3,9 +3,14 @@ import { PosixError } from '../errors.js';
 /** What the APIs accept where a descriptor is expected: a number, or an object with fileno(). */
 export type FileLike = number | { fileno(): number };
 
+/** The number `file` stands for, unvalidated: itself, or its fileno() (NaN without one). */
+export function rawFd(file: FileLike): number {
+  return typeof file === 'number' ? file : typeof file?.fileno === 'function' ? file.fileno() : NaN;
+}
+
 /** The descriptor number of `file`, validated as poll(2)/epoll_ctl(2) would see it. */
 export function toFd(file: FileLike): number {
-  const fd = typeof file === 'number' ? file : typeof file?.fileno === 'function' ? file.fileno() : NaN;
+  const fd = rawFd(file);
   if (!Number.isInteger(fd)) throw new PosixError('EINVAL', `not a file descriptor: ${String(file)}`);
   if (fd < 0) throw new PosixError('EBADF', `invalid file descriptor: ${fd}`);
   return fd;

@@ -1,4 +1,4 @@
-import type { FileLike } from '../api/fileobj.js';
+import { rawFd, type FileLike } from '../api/fileobj.js';
 import type { WaitOptions } from '../api/wait.js';
 import { disposeSymbol } from '../api/selectors/base-selector.js';
 import { DefaultSelector, EVENT_READ, EVENT_WRITE, RuntimeError, type SelectorKey } from '../api/selectors/index.js';
@@ -596,11 +596,11 @@ function named(name: string, fn: () => void): () => void {
 
 /** fileobj's descriptor if it has a valid one (a number, or fileno() >= 0); undefined otherwise. */
 function validFd(fileobj: FileLike): number | undefined {
-  let fd: unknown;
+  let fd: number;
   try {
-    fd = typeof fileobj === 'number' ? fileobj : fileobj.fileno();
+    fd = rawFd(fileobj);
   } catch {
     return undefined; // the selector's own lookup says what is wrong with it
   }
-  return Number.isInteger(fd) && (fd as number) >= 0 ? (fd as number) : undefined;
+  return Number.isInteger(fd) && fd >= 0 ? fd : undefined;
 }
