@@ -114,7 +114,10 @@ export class WasmCore implements ReadinessCore {
     const n = this.exports.take_notified();
     if (n <= 0) return [];
     const base = this.#scratch;
-    return Array.from(this.i32.subarray(base, base + n));
+    const i32 = this.i32;
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = i32[base + i]!;
+    return out;
   }
   scanPoll(fds: Int32Array, events: Int32Array, revents: Int32Array, n: number): number {
     const ptr = this.exports.scratch_reserve(n * 8);
@@ -161,7 +164,10 @@ export class WasmCore implements ReadinessCore {
     const n = this.exports.ep_ready(epfd);
     if (n < 0) return n;
     const base = this.#scratch;
-    return Array.from(this.i32.subarray(base, base + n));
+    const i32 = this.i32;
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = i32[base + i]!;
+    return out;
   }
 }
 

@@ -151,7 +151,7 @@ export class DescriptorTable {
     this.#scheduled = false;
     this.#scheduledAfterIo = false;
     for (const epfd of this.core.takeNotified()) this.#epollWaiters.get(epfd)?.recheck();
-    for (const waiter of [...this.#scanWaiters]) waiter.recheck();
+    if (this.#scanWaiters.size > 0) for (const waiter of [...this.#scanWaiters]) waiter.recheck();
   };
 
   /**

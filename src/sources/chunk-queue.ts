@@ -1,5 +1,5 @@
 const EMPTY = new Uint8Array(0);
-/** Spent slots are cut from the front of the array once there are this many and they are half of it. */
+/** The queued chunks are moved to the front of the arrays once this many slots before them are spent and those are half of the slots in use. */
 const COMPACT_AT = 64;
 
 /**
@@ -20,11 +20,16 @@ export interface ChunkOwner {
  * (a TCP socket pauses its Node socket).
  */
 export class ChunkQueue {
-  /** Chunks from #head on hold the bytes; the slots before #head are spent. */
+  /**
+   * Slots #head to #tail hold the chunks, oldest first. The arrays only grow (to the most chunks
+   * ever queued at once): emptying the queue moves #head and #tail back to 0 instead of setting
+   * `length`, which V8 does through a runtime call (measured in bench/RESULTS.md, echo-changes).
+   */
   #chunks: Uint8Array[] = [];
   /** The owner of each chunk, if any, at the same index. */
   #owners: (ChunkOwner | undefined)[] = [];
   #head = 0;
+  #tail = 0;
   /** Bytes already consumed from the head chunk. */
   #offset = 0;
   #size = 0;
@@ -40,8 +45,15 @@ export class ChunkQueue {
       owner?.consumed();
       return;
     }
-    this.#chunks.push(chunk);
-    this.#owners.push(owner);
+    const tail = this.#tail;
+    if (tail === this.#chunks.length) {
+      this.#chunks.push(chunk);
+      this.#owners.push(owner);
+    } else {
+      this.#chunks[tail] = chunk;
+      this.#owners[tail] = owner;
+    }
+    this.#tail = tail + 1;
     this.#size += chunk.length;
   }
 
@@ -78,8 +90,10 @@ export class ChunkQueue {
     let copied = 0;
     while (copied < want) {
       const chunk = this.#chunks[this.#head]!;
-      const k = Math.min(chunk.length - this.#offset, want - copied);
-      buf.set(view(chunk, this.#offset, k), copied);
+      const offset = this.#offset;
+      const k = Math.min(chunk.length - offset, want - copied);
+      // A whole chunk is copied from itself: no view to make.
+      buf.set(offset === 0 && k === chunk.length ? chunk : view(chunk, offset, k), copied);
       copied += k;
       this.#advance(k);
     }
@@ -101,10 +115,11 @@ export class ChunkQueue {
 
   /** Drops everything. */
   clear(): void {
-    for (let i = this.#head; i < this.#owners.length; i++) this.#owners[i]?.consumed();
+    for (let i = this.#head; i < this.#tail; i++) this.#owners[i]?.consumed();
     this.#owners = [];
     this.#chunks = [];
     this.#head = 0;
+    this.#tail = 0;
     this.#offset = 0;
     this.#size = 0;
   }
@@ -114,25 +129,40 @@ export class ChunkQueue {
     this.#size -= k;
     this.#offset += k;
     const chunks = this.#chunks;
-    if (this.#offset < chunks[this.#head]!.length) return;
-    chunks[this.#head] = EMPTY; // let the spent chunk be collected now
+    const head = this.#head;
+    if (this.#offset < chunks[head]!.length) return;
+    chunks[head] = EMPTY; // let the spent chunk be collected now
     const owners = this.#owners;
-    const owner = owners[this.#head];
+    const owner = owners[head];
     if (owner !== undefined) {
-      owners[this.#head] = undefined;
+      owners[head] = undefined;
       owner.consumed();
     }
-    this.#head++;
     this.#offset = 0;
     if (this.#size === 0) {
-      chunks.length = 0;
-      owners.length = 0;
-      this.#head = 0;
-    } else if (this.#head >= COMPACT_AT && this.#head * 2 >= chunks.length) {
-      chunks.splice(0, this.#head);
-      owners.splice(0, this.#head);
-      this.#head = 0;
+      this.#head = this.#tail = 0;
+    } else if (head + 1 >= COMPACT_AT && (head + 1) * 2 >= this.#tail) {
+      this.#compact(head + 1);
+    } else {
+      this.#head = head + 1;
     }
+  }
+
+  /** Moves the chunks from slot `from` on to the front (the slots before it are spent). */
+  #compact(from: number): void {
+    const chunks = this.#chunks;
+    const owners = this.#owners;
+    const live = this.#tail - from;
+    for (let i = 0; i < live; i++) {
+      chunks[i] = chunks[from + i]!;
+      owners[i] = owners[from + i];
+    }
+    for (let i = live; i < this.#tail; i++) {
+      chunks[i] = EMPTY;
+      owners[i] = undefined;
+    }
+    this.#head = 0;
+    this.#tail = live;
   }
 
   /** The chunk at index i is being handed out as a view: its memory must never be reused. */

@@ -55,4 +55,30 @@ describe('ChunkQueue', () => {
     got.push(...q.take(q.size));
     expect(got).toEqual(sent);
   });
+
+  it('keeps order across many queued chunks, through compaction and emptying, and tells each owner once', () => {
+    const q = new ChunkQueue();
+    const consumed: number[] = [];
+    const owner = (id: number) => ({ escaped: false, consumed: () => consumed.push(id) });
+    let next = 0;
+    let expected = 0;
+    for (let round = 0; round < 3; round++) {
+      // Build up a backlog well past the compaction mark, then read it while pushing more.
+      for (let i = 0; i < 150; i++, next++) q.push(Uint8Array.of(next & 0xff, (next >> 8) & 0xff), owner(next));
+      const one = new Uint8Array(2);
+      for (let i = 0; i < 140; i++, expected++) {
+        expect(q.readInto(one)).toBe(2);
+        expect(one[0]! | (one[1]! << 8)).toBe(expected);
+        if (i % 3 === 0) q.push(Uint8Array.of(next & 0xff, (next >> 8) & 0xff), owner(next++));
+      }
+      // Drain the rest: the queue is empty again and starts over from its first slot.
+      while (q.size > 0) {
+        expect(q.readInto(one)).toBe(2);
+        expect(one[0]! | (one[1]! << 8)).toBe(expected++);
+      }
+    }
+    expect(expected).toBe(next);
+    expect(consumed).toEqual(Array.from({ length: next }, (_, i) => i));
+  });
 });
+

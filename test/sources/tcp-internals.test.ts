@@ -4,9 +4,10 @@
 // and tcp-faults run on both).
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
+import { closeSync, openSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  peerGone, setInternals, socketFd, tcpPaths, withUserBufferReads, writeDirect,
+  DirectWriter, peerGone, setInternals, socketFd, tcpPaths, withUserBufferReads, writeDirect,
 } from '../../src/sources/tcp/net-internals.js';
 import { readFdAfterEof, runtimeReportsResets } from '../../src/sources/tcp/reset-probe.js';
 
@@ -82,6 +83,35 @@ describe('net-internals', () => {
     expect(writeDirect(pair.client, block, 1)).toBe(0);
     setInternals('directWrites', false);
     expect(writeDirect(pair.client, data, data.length)).toBe(-1);
+    await closeAll(pair);
+  });
+
+  it(`DirectWriter: writes through the fd it read once; -1 once the socket has let its handle go, or when switched off (${runtime}: ${hasFd ? 'fd' : 'no fd, always -1'})`, async () => {
+    const pair = await nodePair();
+    const writer = new DirectWriter(pair.client);
+    const data = Buffer.from('via the cached fd');
+    expect(writer.write(data, data.length)).toBe(hasFd ? data.length : -1);
+    if (hasFd) {
+      pair.accepted.resume();
+      const [got] = (await once(pair.accepted, 'data')) as [Buffer];
+      expect(got.toString()).toBe('via the cached fd');
+    }
+    setInternals('fd', false);
+    expect(writer.write(data, 1)).toBe(-1);
+    setInternals('fd', true);
+    setInternals('directWrites', false);
+    expect(writer.write(data, 1)).toBe(-1);
+    setInternals('directWrites', true);
+    // destroy() closes the fd and drops the handle in one step: the number may be anyone's now.
+    const oldFd = socketFd(pair.client);
+    pair.client.destroy();
+    const reused = openSync('/dev/null', 'w'); // the lowest free number: the old one, where there was one
+    try {
+      if (hasFd) expect(reused).toBe(oldFd);
+      expect(writer.write(data, 1)).toBe(-1); // a stale fd would have written to /dev/null
+    } finally {
+      closeSync(reused);
+    }
     await closeAll(pair);
   });
 

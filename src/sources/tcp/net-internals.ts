@@ -69,7 +69,38 @@ export function socketFd(socket: NodeSocket, always = false): number {
  */
 export function writeDirect(socket: NodeSocket, bytes: Uint8Array, n: number, always = false): number {
   if (!switches.directWrites && !always) return -1;
-  const fd = socketFd(socket, always);
+  return writeToFd(socketFd(socket, always), bytes, n);
+}
+
+/**
+ * writeDirect() for one socket that writes many times: the fd is read once per handle instead of
+ * at every write (`_handle.fd` is a call into C++). The fd is good while that handle is still the
+ * socket's: Node closes it in the same synchronous step that takes the handle away, so a changed
+ * handle means the number may be closed, or someone else's by now.
+ */
+export class DirectWriter {
+  readonly #socket: NodeSocket;
+  /** The handle #fd was read from (a sentinel until the first write). */
+  #handle: unknown = DirectWriter;
+  #fd = -1;
+
+  constructor(socket: NodeSocket) {
+    this.#socket = socket;
+  }
+
+  /** As writeDirect(socket, bytes, n). */
+  write(bytes: Uint8Array, n: number): number {
+    if (!switches.directWrites || !switches.fd) return -1;
+    const handle = (this.#socket as unknown as { _handle?: unknown })._handle;
+    if (handle !== this.#handle) {
+      this.#handle = handle;
+      this.#fd = socketFd(this.#socket, true);
+    }
+    return writeToFd(this.#fd, bytes, n);
+  }
+}
+
+function writeToFd(fd: number, bytes: Uint8Array, n: number): number {
   if (fd < 0) return -1;
   try {
     return writeSync(fd, bytes, 0, n);

@@ -19,6 +19,9 @@ let fresh = 0;
 
 export class ReceiveBlock {
   readonly bytes: Buffer;
+  /** bytes.buffer and bytes.byteOffset, read once: `.buffer` of a typed array is a call into V8's runtime. */
+  readonly #memory: ArrayBuffer;
+  readonly #base: number;
   /** Bytes written so far, from the start. */
   used = 0;
   /** Chunks cut from the block and not yet consumed. */
@@ -32,16 +35,18 @@ export class ReceiveBlock {
     const reused = pool.pop();
     if (reused === undefined) fresh++;
     this.bytes = reused ?? Buffer.allocUnsafeSlow(BLOCK_SIZE);
+    this.#memory = this.bytes.buffer as ArrayBuffer;
+    this.#base = this.bytes.byteOffset;
   }
 
   /** Copies the first n bytes of `source` into the block: the chunk, or null if they do not fit. */
   append(source: Uint8Array, n: number): Uint8Array | null {
     const start = this.used;
     if (BLOCK_SIZE - start < n) return null;
-    this.bytes.set(n === source.length ? source : source.subarray(0, n), start);
+    this.bytes.set(n === source.length ? source : firstBytes(source, n), start);
     this.used = start + n;
     this.live++;
-    return new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + start, n);
+    return new Uint8Array(this.#memory, this.#base + start, n);
   }
 
   /** A chunk of it has been consumed. */
@@ -61,6 +66,21 @@ export class ReceiveBlock {
       pool.push(this.bytes);
     }
   }
+}
+
+/** The last source append() copied from (the shared read buffer, every time), and where its bytes lie. */
+let lastSource: Uint8Array | null = null;
+let sourceMemory: ArrayBufferLike = new ArrayBuffer(0);
+let sourceBase = 0;
+
+/** A view of the first n bytes of `source`, made without subarray's species lookup or `.buffer`. */
+function firstBytes(source: Uint8Array, n: number): Uint8Array {
+  if (source !== lastSource) {
+    lastSource = source;
+    sourceMemory = source.buffer;
+    sourceBase = source.byteOffset;
+  }
+  return new Uint8Array(sourceMemory, sourceBase, n);
 }
 
 let tail: ReceiveBlock | null = null;

@@ -12,7 +12,7 @@ import { SendBuffer } from '../send-buffer.js';
 import { errnoCodeOf } from '../system-errors.js';
 import { DATA_READY, SHUT_RD, SHUT_WR, WAKE_ALL, WRITE_SPACE } from '../wakeup-keys.js';
 import type { SocketSettings } from './options.js';
-import { withUserBufferReads, writeDirect, type ReadCallback } from './net-internals.js';
+import { DirectWriter, withUserBufferReads, type ReadCallback } from './net-internals.js';
 import { probeAfterEof } from './reset-probe.js';
 import { blockFor, type ReceiveBlock } from './receive-blocks.js';
 import { copyForSend } from './send-copy-arena.js';
@@ -66,6 +66,8 @@ export class TcpSocket extends StreamSocket {
   readonly #socket: NodeSocket;
   /** What Node holds of our sends, and the wakeup of a writer that found it full. */
   readonly #sendBuffer: SendBuffer;
+  /** Sends straight to the kernel's socket when Node has nothing queued (net-internals.ts). */
+  readonly #direct: DirectWriter;
   readonly #rx = new ChunkQueue();
   #connecting: boolean;
   /** The peer's FIN arrived (Node's 'end'). */
@@ -116,6 +118,7 @@ export class TcpSocket extends StreamSocket {
       }
     }
     this.#socket = socket;
+    this.#direct = new DirectWriter(socket);
     this.#sendBuffer = new SendBuffer(socket, settings.sendCapacity, () => {
       if (!this.closed) this.#publishFromIo(WRITE_SPACE);
     });
@@ -205,7 +208,7 @@ export class TcpSocket extends StreamSocket {
     if (this.#sendTurn === turn) {
       corkForThisTurn(socket);
     } else if (room === this.sendCapacity) {
-      done = Math.max(0, writeDirect(socket, bytes, n));
+      done = Math.max(0, this.#direct.write(bytes, n));
       if (done === n) {
         this.#sendTurn = turn;
         return n;
