@@ -12,8 +12,9 @@
 //        (--servers may also name epoll-peek: the Epoll server reading with peek/consume;
 //        --node runs the node servers on another node binary, e.g. Node 26, the runner stays on this one;
 //        that run writes section "echo-node<major>" beside "echo")
-//   node dist/bench/echo/run.js --baseline ../before [--servers epoll,epoll-baseline,net]
-//        # adds the Epoll server of another built checkout (its dist/) as a row of the same run,
+//   node dist/bench/echo/run.js --baseline ../before [--servers epoll,epoll-baseline,loop,loop-baseline]
+//        # adds the wasmux servers of another built checkout (its dist/) as rows of the same run
+//        # (epoll-baseline, epoll-peek-baseline, selectors-baseline, loop-baseline),
 //        # for a before/after comparison taken side by side; writes section "echo-baseline"
 //   node dist/bench/echo/run.js --profile [--servers epoll,net] [--sizes 64,16384]
 //        # each server under node --cpu-prof; top self-time functions (section "echo-profile")
@@ -26,7 +27,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { commandLine, machineLine, root, timestamp, type Column } from '../report.js';
 import {
@@ -88,23 +89,33 @@ async function hasTcpApi(): Promise<boolean> {
   }
 }
 
-// --baseline: another checkout's build of the same Epoll server, named by its commit.
+// --baseline: another checkout's build of the same wasmux servers, named by its commit.
 const baselineDir = typeof runner.own.baseline === 'string' ? resolve(runner.own.baseline) : undefined;
-const baselineServer = baselineDir && join(baselineDir, 'dist/bench/echo/server-epoll.js');
-if (baselineServer && !existsSync(baselineServer)) usage(`--baseline: ${baselineServer} does not exist (build that checkout first)`);
+if (baselineDir && !existsSync(join(baselineDir, 'dist/bench/echo/server-epoll.js'))) usage(`--baseline: ${baselineDir}/dist/bench/echo/server-epoll.js does not exist (build that checkout first)`);
 const baselineCommit = baselineDir && spawnSync('git', ['-C', baselineDir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
 
-const allServers: Server[] = [
-  { key: 'c-epoll', label: 'C epoll (ET)', command: [] },
-  ...(baselineServer ? [{ key: 'epoll-baseline', label: `wasmux Epoll (ET) at ${baselineCommit}`, command: [node.exe, baselineServer] }] : []),
+const wasmuxServers: Server[] = [
   { key: 'epoll', label: 'wasmux Epoll (ET)', command: [node.exe, epollServer] },
   { key: 'epoll-peek', label: 'wasmux Epoll (ET, peek/consume)', command: [node.exe, epollServer], extra: ['--peek'] },
   { key: 'selectors', label: 'wasmux selectors server (npm start)', command: [node.exe, loopServer], extra: ['--selectors'] },
   { key: 'loop', label: 'wasmux EventLoop (sockRecv/sockSendall)', command: [node.exe, loopServer], extra: ['--eventloop'] },
+];
+/** The same servers from the --baseline checkout: key "<key>-baseline", its dist/ in place of ours. */
+const baselineServers: Server[] = baselineDir === undefined ? [] : wasmuxServers.map((server) => ({
+  ...server,
+  key: `${server.key}-baseline`,
+  label: `${server.label} at ${baselineCommit}`,
+  command: [node.exe, join(baselineDir, relative(root, server.command[1]!))],
+}));
+
+const allServers: Server[] = [
+  { key: 'c-epoll', label: 'C epoll (ET)', command: [] },
+  ...baselineServers,
+  ...wasmuxServers,
   { key: 'net', label: 'node:net', command: [node.exe, join(root, 'dist/bench/echo/server-net.js')] },
   { key: 'python', label: 'Python selectors', command: python ? [python.exe, join(root, 'bench/echo/server_selectors.py')] : [] },
 ];
-const wanted = String(runner.own.servers ?? (profileMode ? 'epoll,net' : baselineServer ? 'epoll,epoll-baseline,net' : 'c-epoll,epoll,selectors,loop,net,python')).split(',');
+const wanted = String(runner.own.servers ?? (profileMode ? 'epoll,net' : baselineDir ? 'epoll,epoll-baseline,net' : 'c-epoll,epoll,selectors,loop,net,python')).split(',');
 const skipped: string[] = [];
 const servers = allServers.filter((server) => {
   if (!wanted.includes(server.key)) return false;
@@ -114,7 +125,7 @@ const servers = allServers.filter((server) => {
     server.command = exe ? [exe] : [];
     return exe !== undefined;
   }
-  if ((server.key.startsWith('epoll') || server.key === 'selectors' || server.key === 'loop') && !tcpApi) {
+  if (server.command[0] === node.exe && server.key !== 'net' && !tcpApi) {
     skipped.push('wasmux Epoll: `listen` is not exported from src/index.ts yet (the TCP sources are missing), so there is no Epoll server to run');
     return false;
   }
@@ -191,14 +202,15 @@ const TARGETS = [
 function targets(results: CaseResult[]): string {
   const lines = ['| target | size | measured | result |', '|---|---:|---:|---|'];
   for (const size of sizes) {
-    const epoll = pick(results, 'epoll', size);
-    const before = pick(results, 'epoll-baseline', size);
-    if (epoll && before) {
-      const x = epoll.messagesPerS / before.messagesPerS;
-      const cpu = epoll.serverCpu !== null && before.serverCpu !== null
-        ? `; server CPU per message ${((epoll.serverCpu / epoll.messagesPerS) / (before.serverCpu / before.messagesPerS)).toFixed(2)}×`
+    for (const server of wasmuxServers) {
+      const now = pick(results, server.key, size);
+      const before = pick(results, `${server.key}-baseline`, size);
+      if (!now || !before) continue;
+      const x = now.messagesPerS / before.messagesPerS;
+      const cpu = now.serverCpu !== null && before.serverCpu !== null
+        ? `; server CPU per message ${((now.serverCpu / now.messagesPerS) / (before.serverCpu / before.messagesPerS)).toFixed(2)}×`
         : '';
-      lines.push(`| this checkout's Epoll server vs ${baselineCommit}'s (messages/s${cpu ? ', CPU/msg' : ''}) | ${fmtSize(size)} | ${x.toFixed(2)}×${cpu} | measured |`);
+      lines.push(`| this checkout's ${server.label} vs ${baselineCommit}'s (messages/s${cpu ? ', CPU/msg' : ''}) | ${fmtSize(size)} | ${x.toFixed(2)}×${cpu} | measured |`);
     }
     for (const target of TARGETS) {
       const mine = pick(results, target.key, size);
@@ -244,7 +256,7 @@ async function benchmark(): Promise<void> {
   }
   const limited = results.filter((r) => r.loadgenCpu > LOADGEN_LIMIT).length;
   const doc = [
-    ...sectionHead(runner, baselineServer ? `## Echo benchmark: this checkout's Epoll server beside ${baselineCommit}'s` : `## End-to-end echo benchmark${otherNode ? `, node servers on Node ${nodeMajor}` : ''}`, run),
+    ...sectionHead(runner, baselineDir ? `## Echo benchmark: this checkout's servers beside ${baselineCommit}'s` : `## End-to-end echo benchmark${otherNode ? `, node servers on Node ${nodeMajor}` : ''}`, run),
     ...machine(),
     `- load: ${connections} connections from one load generator (${loadgenText(flags.loadgen)}), ping-pong: each connection sends one message, waits for the whole echo, checks every byte, sends the next; ${warmupS} s warm-up, then ${durationS} s measured per case; ${roundsText(flags.rounds)}; every case one after another in this one run`,
     `- servers, all doing the same work (read what arrived, send the same bytes back), TCP_NODELAY on every socket: ${servers.map((server) => `**${server.label}** (${SERVER_TEXT[server.key.replace('-baseline', '')] ?? ''})`).join('; ')}`,
@@ -262,7 +274,7 @@ async function benchmark(): Promise<void> {
     detailTable(results),
   ].join('\n');
   // A run with --node gets a section of its own (echo-node26), so both Node versions' tables stand side by side.
-  finish(runner, baselineServer ? 'echo-baseline' : otherNode ? `echo-node${nodeMajor}` : 'echo', doc, run);
+  finish(runner, baselineDir ? 'echo-baseline' : otherNode ? `echo-node${nodeMajor}` : 'echo', doc, run);
 }
 
 /** Each node server under --cpu-prof with the same load; the top self-time functions. */

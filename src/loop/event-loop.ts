@@ -182,7 +182,8 @@ export class EventLoop implements Disposable {
     return this.#removeIo(fileobj, EVENT_WRITE);
   }
 
-  #addIo(fileobj: FileLike, event: number, cb: (...args: never[]) => unknown, args: unknown[]): Handle {
+  /** `name`: the callback's name in messages (a socket helper's), when not the function's own. */
+  #addIo(fileobj: FileLike, event: number, cb: (...args: never[]) => unknown, args: unknown[], name?: string): Handle {
     const selector = this.#selector;
     const kind = event === EVENT_READ ? 'reader' : 'writer';
     let key = this.#keyOf(fileobj);
@@ -195,7 +196,7 @@ export class EventLoop implements Disposable {
       if ((key.events & event) === 0) key = selector.modify(fileobj, key.events | event, record);
     }
     // Only now that the selector agreed: a failed register or modify changes nothing.
-    const handle = new Handle(this.#owner, kind, cb, args, key.fd);
+    const handle = new Handle(this.#owner, kind, cb, args, key.fd, name);
     const old = event === EVENT_READ ? record.reader : record.writer;
     if (event === EVENT_READ) record.reader = handle;
     else record.writer = handle;
@@ -262,7 +263,7 @@ export class EventLoop implements Disposable {
         throw new RuntimeError(`${name}: fd ${key.fd} already has a ${direction === 'read' ? 'reader' : 'writer'} (${current.callbackName})`);
       }
     }
-    const handle = this.#addIo(fileobj, direction === 'read' ? EVENT_READ : EVENT_WRITE, named(name, onReady), []);
+    const handle = this.#addIo(fileobj, direction === 'read' ? EVENT_READ : EVENT_WRITE, onReady, [], name);
     return () => {
       // Remove it only if it is still ours (a replaced handle is cancelled) and the loop is open.
       if (handle.cancelled || this.#closed) return;
@@ -586,12 +587,6 @@ function isClosedFileobj(fileobj: FileLike): boolean {
   } catch {
     return false;
   }
-}
-
-/** The function, named `name` for messages. */
-function named(name: string, fn: () => void): () => void {
-  Object.defineProperty(fn, 'name', { value: name });
-  return fn;
 }
 
 /** fileobj's descriptor if it has a valid one (a number, or fileno() >= 0); undefined otherwise. */

@@ -49,13 +49,13 @@ export class Handle {
   readonly #owner: HandleOwner;
 
   /** @internal Made by the EventLoop. */
-  constructor(owner: HandleOwner, kind: HandleKind, callback: AnyCallback, args: readonly unknown[], fd?: number) {
+  constructor(owner: HandleOwner, kind: HandleKind, callback: AnyCallback, args: readonly unknown[], fd?: number, name?: string) {
     this.#owner = owner;
     this.kind = kind;
     this.fd = fd;
     this.#callback = callback;
     this.#args = args;
-    this.callbackName = callbackName(callback);
+    this.callbackName = name ?? callbackName(callback);
   }
 
   get cancelled(): boolean {

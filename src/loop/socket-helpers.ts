@@ -118,15 +118,16 @@ export function sockSendall(io: IoWatcher, sock: Sender, data: Uint8Array | stri
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   let sent = 0;
   // One send even for no bytes, so that a socket that cannot send reports it (EPIPE).
-  const attempt = (): true | null => {
+  // Done is undefined (what the promise resolves with), would-block null.
+  const attempt = (): undefined | null => {
     do {
       const n = sock.send(sent === 0 ? bytes : bytes.subarray(sent));
       if (n === 0 && bytes.length > 0) return null; // full: wait for room
       sent += n;
     } while (sent < bytes.length);
-    return true;
+    return undefined;
   };
-  return whenReady(io, sock, 'write', 'sockSendall', attempt, options).then(() => undefined);
+  return whenReady(io, sock, 'write', 'sockSendall', attempt, options);
 }
 
 export function sockAccept<S>(io: IoWatcher, listener: Acceptor<S>, options?: WaitOptions): Promise<S> {
