@@ -7,7 +7,7 @@
 //   npm run bench:echo                      # build, then the full run (writes bench/RESULTS.md)
 //   node dist/bench/echo/run.js --quick     # a short smoke run; prints, writes nothing
 //   node dist/bench/echo/run.js [--connections 100] [--duration 5] [--warmup 1] [--sizes 64,16384]
-//        [--servers c-epoll,epoll,selectors,loop,net,python] [--rounds 1] [--no-write]
+//        [--servers c-epoll,epoll,selectors,loop,net,node-floor,python] [--rounds 1] [--no-write]
 //        [--loadgen c|node] [--node PATH] [--no-syscalls]
 //        (--servers may also name epoll-peek: the Epoll server reading with peek/consume;
 //        --node runs the node servers on another node binary, e.g. Node 26, the runner stays on this one;
@@ -22,7 +22,8 @@
 // Servers: "c-epoll" (bench/echo/server-epoll.c: the machine's limit for this work), "epoll"
 // (bench/echo/server-epoll.ts: edge-triggered, on wasmux Epoll and the TCP sources), "selectors"
 // and "loop" (bench/echo/server-loop.ts: the server of `npm start`, and one async handler per
-// connection on an EventLoop), "net" (bench/echo/server-net.ts: node:net, data → write) and
+// connection on an EventLoop), "net" (bench/echo/server-net.ts: node:net, data → write),
+// "node-floor" (bench/echo/server-floor.ts: the read callback writes straight back: Node's floor) and
 // "python" (bench/echo/server_selectors.py: the classic selectors server, the machine's python3).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -47,7 +48,7 @@ const runner = parseRunner('bench:echo', {
     node: { type: 'string' },
     'no-syscalls': { type: 'boolean', default: false },
   },
-  usage: '[--profile] [--servers c-epoll,epoll,epoll-peek,selectors,loop,net,python] [--baseline DIR] [--node PATH] [--no-syscalls]',
+  usage: '[--profile] [--servers c-epoll,epoll,epoll-peek,selectors,loop,net,node-floor,python] [--baseline DIR] [--node PATH] [--no-syscalls]',
 });
 const { flags, usage } = runner;
 const { connections, durationS, warmupS, sizes } = flags;
@@ -113,9 +114,10 @@ const allServers: Server[] = [
   ...baselineServers,
   ...wasmuxServers,
   { key: 'net', label: 'node:net', command: [node.exe, join(root, 'dist/bench/echo/server-net.js')] },
+  { key: 'node-floor', label: 'Node floor (read callback → writeSync)', command: [node.exe, join(root, 'dist/bench/echo/server-floor.js')] },
   { key: 'python', label: 'Python selectors', command: python ? [python.exe, join(root, 'bench/echo/server_selectors.py')] : [] },
 ];
-const wanted = String(runner.own.servers ?? (profileMode ? 'epoll,net' : baselineDir ? 'epoll,epoll-baseline,net' : 'c-epoll,epoll,selectors,loop,net,python')).split(',');
+const wanted = String(runner.own.servers ?? (profileMode ? 'epoll,net' : baselineDir ? 'epoll,epoll-baseline,net' : 'c-epoll,epoll,selectors,loop,net,node-floor,python')).split(',');
 const skipped: string[] = [];
 const servers = allServers.filter((server) => {
   if (!wanted.includes(server.key)) return false;
@@ -125,7 +127,7 @@ const servers = allServers.filter((server) => {
     server.command = exe ? [exe] : [];
     return exe !== undefined;
   }
-  if (server.command[0] === node.exe && server.key !== 'net' && !tcpApi) {
+  if (server.command[0] === node.exe && server.key !== 'net' && server.key !== 'node-floor' && !tcpApi) {
     skipped.push('wasmux Epoll: `listen` is not exported from src/index.ts yet (the TCP sources are missing), so there is no Epoll server to run');
     return false;
   }
@@ -172,6 +174,7 @@ const SERVER_TEXT: Record<string, string> = {
   selectors: '`startSelectorsEchoServer` over the epoll selector, bench/echo/server-loop.ts --selectors',
   loop: 'bench/echo/server-loop.ts --eventloop: one async handler per connection on an `EventLoop`, `await loop.sockRecv(sock, 65536)` then `await loop.sockSendall(sock, data)`, the style of examples/blocking-style-server.ts',
   net: 'bench/echo/server-net.ts: `data` → `write`',
+  'node-floor': 'bench/echo/server-floor.ts: the least a Node server can do per message, and so the floor for any server on node:net\'s reads: reads land in one shared buffer and are written back with `fs.writeSync` on the fd inside the read callback, no queue, readiness or wait (Node\'s internals, as net-internals.ts uses them)',
   python: 'bench/echo/server_selectors.py: `DefaultSelector`, accept and read callbacks, `recv(65536)` then `sendall`',
 };
 
