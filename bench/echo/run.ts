@@ -7,9 +7,10 @@
 //   npm run bench:echo                      # build, then the full run (writes bench/RESULTS.md)
 //   node dist/bench/echo/run.js --quick     # a short smoke run; prints, writes nothing
 //   node dist/bench/echo/run.js [--connections 100] [--duration 5] [--warmup 1] [--sizes 64,16384]
-//        [--servers c-epoll,epoll,selectors,loop,net,node-floor,python] [--rounds 1] [--no-write]
+//        [--servers c-epoll,epoll,epoll-fallback,selectors,loop,net,node-floor,python] [--rounds 1] [--no-write]
 //        [--loadgen c|node] [--node PATH] [--no-syscalls]
 //        (--servers may also name epoll-peek: the Epoll server reading with peek/consume;
+//        epoll-fallback is the Epoll server with net-internals switched off;
 //        --node runs the node servers on another node binary, e.g. Node 26, the runner stays on this one;
 //        that run writes section "echo-node<major>" beside "echo")
 //   node dist/bench/echo/run.js --baseline ../before [--servers epoll,epoll-baseline,loop,loop-baseline]
@@ -48,7 +49,7 @@ const runner = parseRunner('bench:echo', {
     node: { type: 'string' },
     'no-syscalls': { type: 'boolean', default: false },
   },
-  usage: '[--profile] [--servers c-epoll,epoll,epoll-peek,selectors,loop,net,node-floor,python] [--baseline DIR] [--node PATH] [--no-syscalls]',
+  usage: '[--profile] [--servers c-epoll,epoll,epoll-peek,epoll-fallback,selectors,loop,net,node-floor,python] [--baseline DIR] [--node PATH] [--no-syscalls]',
 });
 const { flags, usage } = runner;
 const { connections, durationS, warmupS, sizes } = flags;
@@ -98,6 +99,7 @@ const baselineCommit = baselineDir && spawnSync('git', ['-C', baselineDir, 'rev-
 const wasmuxServers: Server[] = [
   { key: 'epoll', label: 'wasmux Epoll (ET)', command: [node.exe, epollServer] },
   { key: 'epoll-peek', label: 'wasmux Epoll (ET, peek/consume)', command: [node.exe, epollServer], extra: ['--peek'] },
+  { key: 'epoll-fallback', label: 'wasmux Epoll (ET), node:net fallbacks', command: [node.exe, epollServer], extra: ['--no-internals'] },
   { key: 'selectors', label: 'wasmux selectors server (npm start)', command: [node.exe, loopServer], extra: ['--selectors'] },
   { key: 'loop', label: 'wasmux EventLoop (sockRecv/sockSendall)', command: [node.exe, loopServer], extra: ['--eventloop'] },
 ];
@@ -117,7 +119,7 @@ const allServers: Server[] = [
   { key: 'node-floor', label: 'Node floor (read callback → writeSync)', command: [node.exe, join(root, 'dist/bench/echo/server-floor.js')] },
   { key: 'python', label: 'Python selectors', command: python ? [python.exe, join(root, 'bench/echo/server_selectors.py')] : [] },
 ];
-const wanted = String(runner.own.servers ?? (profileMode ? 'epoll,net' : baselineDir ? 'epoll,epoll-baseline,net' : 'c-epoll,epoll,selectors,loop,net,node-floor,python')).split(',');
+const wanted = String(runner.own.servers ?? (profileMode ? 'epoll,net' : baselineDir ? 'epoll,epoll-baseline,net' : 'c-epoll,epoll,epoll-fallback,selectors,loop,net,node-floor,python')).split(',');
 const skipped: string[] = [];
 const servers = allServers.filter((server) => {
   if (!wanted.includes(server.key)) return false;
@@ -171,6 +173,7 @@ const SERVER_TEXT: Record<string, string> = {
   'c-epoll': 'bench/echo/server-epoll.c, `cc -O2`: accept4, `read` a 64 KiB buffer until EAGAIN, `write` what was read: the machine\'s limit for this work',
   epoll: 'bench/echo/server-epoll.ts: edge-triggered `Epoll` over the TCP sources, `recvInto` a reused 64 KiB buffer until would-block, partial sends kept and resumed on EPOLLOUT',
   'epoll-peek': 'bench/echo/server-epoll.ts --peek: as above, moving the bytes with `peek`, `sendZeroCopy` and `consume`',
+  'epoll-fallback': 'bench/echo/server-epoll.ts --no-internals: as `wasmux Epoll (ET)` with every use of node:net internals switched off, so the TCP sources run their documented fallbacks (reads as `data` events, every send through `socket.write`), as on a runtime without those internals',
   selectors: '`startSelectorsEchoServer` over the epoll selector, bench/echo/server-loop.ts --selectors',
   loop: 'bench/echo/server-loop.ts --eventloop: one async handler per connection on an `EventLoop`, `await loop.sockRecv(sock, 65536)` then `await loop.sockSendall(sock, data)`, the style of examples/blocking-style-server.ts',
   net: 'bench/echo/server-net.ts: `data` → `write`',

@@ -12,9 +12,14 @@
 // to sendZeroCopy() (nobody writes it again), consume() what was accepted; what is left waits as
 // a view too. The same work as the other servers without the two copies that recv/send imply
 // (`--servers epoll,epoll-peek,...` in run.ts).
+//
+// --no-internals switches off every use of node:net internals (src/sources/tcp/net-internals.ts)
+// before the first socket exists, so that the TCP sources take their documented fallbacks: reads
+// as 'data' events, every send through socket.write (`epoll-fallback` in run.ts).
 import {
   EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Epoll, Events, listen,
 } from '../../src/index.js';
+import { setInternals } from '../../src/sources/tcp/net-internals.js';
 import { announce, serverArgs } from './lifecycle.js';
 
 type Listener = Awaited<ReturnType<typeof listen>>;
@@ -42,6 +47,9 @@ class Connection {
 
 const { port, timeoutS } = serverArgs();
 const peekMode = process.argv.includes('--peek');
+if (process.argv.includes('--no-internals')) {
+  for (const which of ['fd', 'directWrites', 'userBufferReads', 'peername'] as const) setInternals(which, false);
+}
 const listener = await listen({ host: '127.0.0.1', port, backlog: 511 });
 const listenFd = listener.fileno();
 const ep = new Epoll();
