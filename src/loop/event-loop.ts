@@ -32,6 +32,11 @@ const MIN_SCHEDULED_TIMERS_TO_COMPACT = 100;
 class IoRecord {
   reader: Handle | null = null;
   writer: Handle | null = null;
+  /**
+   * The registered file object, while a finished socket helper has left its events in the
+   * selector until the next select (see #release); null otherwise.
+   */
+  lingering: FileLike | null = null;
 }
 
 /** The key data of the loop's own wakeup eventfd (asyncio's self-pipe). */
@@ -66,6 +71,8 @@ export class EventLoop implements Disposable {
   #closed = false;
   /** Inside a select that may block: work added now must wake it. */
   #selecting = false;
+  /** Records whose finished socket helper left their events registered (see #release). */
+  #lingering: IoRecord[] = [];
   #wakePending = false;
   #exceptionHandler: ExceptionHandler | null = null;
   /** What handles report to: failures, and cancelled timers. */
@@ -187,6 +194,11 @@ export class EventLoop implements Disposable {
     const selector = this.#selector;
     const kind = event === EVENT_READ ? 'reader' : 'writer';
     let key = this.#keyOf(fileobj);
+    if (key !== undefined && key.data instanceof IoRecord && key.data.lingering !== null && key.fileobj !== fileobj && movedOn(key)) {
+      // A helper's registration left behind by a socket closed since: its fd number is fileobj's now.
+      this.#settle(key.data);
+      key = this.#keyOf(fileobj);
+    }
     let record: IoRecord;
     if (key === undefined) {
       record = new IoRecord();
@@ -254,7 +266,7 @@ export class EventLoop implements Disposable {
   }
 
   /** For the socket helpers: a one-shot reader or writer; RuntimeError if there is one already. */
-  #watch(fileobj: FileLike, direction: 'read' | 'write', name: string, onReady: () => void): () => void {
+  #watch(fileobj: FileLike, direction: 'read' | 'write', name: string, onReady: () => void): (done: boolean) => void {
     this.#checkClosed();
     const key = this.#keyOf(fileobj);
     if (key !== undefined && key.data instanceof IoRecord) {
@@ -264,12 +276,75 @@ export class EventLoop implements Disposable {
       }
     }
     const handle = this.#addIo(fileobj, direction === 'read' ? EVENT_READ : EVENT_WRITE, onReady, [], name);
-    return () => {
+    return (done) => {
       // Remove it only if it is still ours (a replaced handle is cancelled) and the loop is open.
       if (handle.cancelled || this.#closed) return;
-      if (direction === 'read') this.removeReader(fileobj);
+      if (done) this.#release(fileobj, direction === 'read' ? EVENT_READ : EVENT_WRITE);
+      else if (direction === 'read') this.removeReader(fileobj);
       else this.removeWriter(fileobj);
     };
+  }
+
+  /**
+   * A socket helper has completed: its reader or writer goes at once (removeReader then finds
+   * none), but its events stay in the selector until the start of the next
+   * iteration, before the loop selects again (#settleLingering). A helper that waits on the same
+   * socket again meanwhile, as a handler that reads, replies and reads again does, finds the
+   * registration in place: no unregister and register per message. (libuv defers its epoll_ctl
+   * calls to its next poll the same way.) No select can happen in between, so no event is
+   * reported for a file object without a reader or writer.
+   */
+  #release(fileobj: FileLike, event: number): void {
+    const key = this.#keyOf(fileobj, true);
+    if (key === undefined || !(key.data instanceof IoRecord)) return;
+    const record = key.data;
+    const handle = event === EVENT_READ ? record.reader : record.writer;
+    if (handle === null) return;
+    if (event === EVENT_READ) record.reader = null;
+    else record.writer = null;
+    handle.cancel();
+    if (record.lingering === null) {
+      record.lingering = key.fileobj;
+      this.#lingering.push(record);
+    }
+  }
+
+  /** Before a select: drops the events that finished helpers left and nobody took up again. */
+  #settleLingering(): void {
+    if (this.#lingering.length === 0) return;
+    const records = this.#lingering;
+    this.#lingering = [];
+    for (const record of records) {
+      try {
+        this.#settle(record);
+      } catch (error) {
+        this.callExceptionHandler({ message: 'Exception while dropping a finished socket helper\'s registration', exception: error });
+      }
+    }
+  }
+
+  /** Drops the events of `record` that have no reader or writer any more (unregistering it if none has). */
+  #settle(record: IoRecord): void {
+    const fileobj = record.lingering;
+    if (fileobj === null) return;
+    record.lingering = null;
+    const key = this.#keyOf(fileobj, true);
+    if (key === undefined || key.data !== record) return; // gone already
+    const events = key.events & ~((record.reader === null ? EVENT_READ : 0) | (record.writer === null ? EVENT_WRITE : 0));
+    if (events === key.events) return;
+    if (events === 0) {
+      this.#selector.unregister(key.fileobj);
+      return;
+    }
+    try {
+      this.#selector.modify(key.fileobj, events, record);
+    } catch (error) {
+      // As in #removeIo: a closed fd cannot be modified, and the selector has dropped it.
+      if (this.#selector.getMap()?.get(key.fd) === key) throw error;
+      record.reader?.cancel();
+      record.writer?.cancel();
+      record.reader = record.writer = null;
+    }
   }
 
   // ---- exceptions ----
@@ -397,6 +472,8 @@ export class EventLoop implements Disposable {
       timer.cancel();
     }
     this.#cancelledTimers = 0;
+    for (const record of this.#lingering) record.lingering = null;
+    this.#lingering = [];
     const selector = this.#selector;
     const map = selector.getMap();
     if (map !== null) {
@@ -421,7 +498,8 @@ export class EventLoop implements Disposable {
   /**
    * One iteration (asyncio's _run_once), in this order:
    * 1. await setImmediate, so that Node's loop runs (I/O callbacks, timers, promise continuations);
-   * 2. drop cancelled timers from the top of the heap (or compact it);
+   * 2. drop the registrations that completed socket helpers left (#settleLingering), and the
+   *    cancelled timers at the top of the heap (or compact it);
    * 3. compute the I/O timeout: 0 if callbacks are ready or the loop is stopping, else until the
    *    next deadline (rounded up), else none;
    * 4. wait in the selector;
@@ -432,6 +510,7 @@ export class EventLoop implements Disposable {
    */
   async #runOnce(): Promise<void> {
     await yieldToNode();
+    this.#settleLingering();
     this.#dropCancelledTimers();
     const timeout = this.#timeout();
     let events: Array<[SelectorKey, number]>;
@@ -577,6 +656,17 @@ function checkTime(value: unknown, what: string): void {
 function ioRecordOf(key: SelectorKey, kind: string): IoRecord {
   if (key.data instanceof IoRecord) return key.data;
   throw new RuntimeError(`cannot add a ${kind} for fd ${key.fd}: it is registered in the selector by someone else`);
+}
+
+/** The key's file object no longer has the key's fd (closed: fileno() is -1). */
+function movedOn(key: SelectorKey): boolean {
+  const fileobj = key.fileobj;
+  if (typeof fileobj !== 'object' || fileobj === null) return false;
+  try {
+    return fileobj.fileno() !== key.fd;
+  } catch {
+    return true;
+  }
 }
 
 /** An object whose fileno() says it is closed (-1), as a closed socket's does. */

@@ -13,9 +13,11 @@ import { TcpSocket } from '../sources/tcp/tcp-socket.js';
 export interface IoWatcher {
   /**
    * Calls onReady each time fileobj is ready for `direction`, until the returned function is
-   * called. Throws (RuntimeError) if fileobj already has a reader (writer), or the loop is closed.
+   * called: with `done` true when the operation completed (the loop may keep the registration
+   * for the helper's next wait on the same socket), false when it failed or was aborted. Throws
+   * (RuntimeError) if fileobj already has a reader (writer), or the loop is closed.
    */
-  watch(fileobj: FileLike, direction: 'read' | 'write', name: string, onReady: () => void): () => void;
+  watch(fileobj: FileLike, direction: 'read' | 'write', name: string, onReady: () => void): (done: boolean) => void;
 }
 
 /** A socket sockRecv can read: socketpair's Socket, TcpSocket. recv returns null for would-block. */
@@ -75,9 +77,9 @@ function whenReadyUntil<T>(
   if (first !== null) return Promise.resolve(first);
   return new Promise<T>((resolve, reject) => {
     let done = false;
-    const finish = (): void => {
+    const finish = (completed: boolean): void => {
       done = true;
-      unwatch();
+      unwatch(completed);
       signal?.removeEventListener('abort', onAbort);
     };
     const onReady = (): void => {
@@ -86,17 +88,17 @@ function whenReadyUntil<T>(
       try {
         result = attempt();
       } catch (error) {
-        finish();
+        finish(false);
         reject(error);
         return;
       }
       if (result === null) return; // not yet after all: keep waiting
-      finish();
+      finish(true);
       resolve(result);
     };
     const onAbort = (): void => {
       if (done) return;
-      finish();
+      finish(false);
       reject(abortError(signal!));
     };
     // Throwing here (a reader already there, a closed loop) rejects the promise.

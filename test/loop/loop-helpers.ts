@@ -11,19 +11,25 @@ import { keep } from '../helpers.js';
 export const LOOP_LIMIT_MS = 5000;
 
 /**
- * A DefaultSelector that records each select() timeout (undefined: blocking) and can run a hook
- * when select() is called, i.e. at the moment the loop starts waiting.
+ * A DefaultSelector that records each select() timeout (undefined: blocking), counts registers
+ * and unregisters, and can run a hook when select() is called, i.e. at the moment the loop
+ * starts waiting.
  */
 export class RecordingSelector implements LoopSelector {
   readonly inner = new DefaultSelector();
   readonly timeouts: Array<number | null | undefined> = [];
   onSelect: ((timeout: number | null | undefined) => void) | undefined;
+  /** register() and unregister() calls so far. */
+  registers = 0;
+  unregisters = 0;
 
   register(fileobj: FileLike, events: number, data?: unknown): SelectorKey {
+    this.registers++;
     return this.inner.register(fileobj, events, data);
   }
 
   unregister(fileobj: FileLike): SelectorKey {
+    this.unregisters++;
     return this.inner.unregister(fileobj);
   }
 

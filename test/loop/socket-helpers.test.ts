@@ -33,8 +33,19 @@ async function recvAll(loop: EventLoop, sock: { fileno(): number; recvInto(buf: 
   return Buffer.concat(chunks);
 }
 
-/** The loop's wakeup fd is the only registration left: every helper removed its reader or writer. */
-function expectNoWatchers(selector: RecordingSelector): void {
+/**
+ * Every helper is done with its socket: no reader or writer is left on any registered file
+ * object, and once the loop has turned (a completed helper's registration lasts until the loop's
+ * next select) the loop's wakeup fd is the only registration left.
+ */
+async function expectNoWatchers(loop: EventLoop, selector: RecordingSelector): Promise<void> {
+  for (const key of selector.getMap()!.values()) {
+    if (typeof key.fileobj === 'object') {
+      expect(loop.removeReader(key.fileobj)).toBe(false);
+      expect(loop.removeWriter(key.fileobj)).toBe(false);
+    }
+  }
+  await runWithin(loop, new Promise<void>((resolve) => loop.callSoon(resolve)));
   expect(selector.getMap()!.size).toBe(1);
 }
 
@@ -48,12 +59,12 @@ describe('socket helpers on a socketpair', () => {
     expect(selector.getKey(b)).toBeDefined();
     loop.callLater(1, () => a.send('later'));
     expect(text(await runWithin(loop, pending))).toBe('lat');
-    expectNoWatchers(selector);
+    await expectNoWatchers(loop, selector);
     expect(text(await loop.sockRecv(b, 100))).toBe('er');
     const eof = loop.sockRecv(b, 100);
     loop.callSoon(() => a.close());
     expect(await runWithin(loop, eof)).toEqual(new Uint8Array(0));
-    expectNoWatchers(selector);
+    await expectNoWatchers(loop, selector);
   });
 
   it('sockRecvInto: the count, 0 at EOF', async () => {
@@ -78,7 +89,7 @@ describe('socket helpers on a socketpair', () => {
       a.close();
     });
     expect(await runWithin(loop, rejection(pending))).toBe('ECONNRESET');
-    expectNoWatchers(selector);
+    await expectNoWatchers(loop, selector);
     // Errors of the first attempt reject too (EBADF on a closed socket).
     b.close();
     expect(await rejection(loop.sockRecv(b, 10))).toBe('EBADF');
@@ -100,7 +111,7 @@ describe('socket helpers on a socketpair', () => {
     const received = recvAll(loop, b, 333);
     const [, got] = await runWithin(loop, Promise.all([sending, received]));
     expect(Buffer.compare(got, data)).toBe(0);
-    expectNoWatchers(selector);
+    await expectNoWatchers(loop, selector);
   });
 
   it('sockSendall: at once when it all fits; strings as UTF-8; EPIPE when the peer is gone', async () => {
@@ -112,6 +123,78 @@ describe('socket helpers on a socketpair', () => {
     b.close();
     expect(await rejection(loop.sockSendall(a, 'x'))).toBe('EPIPE');
     expect(await rejection(loop.sockSendall(a, ''))).toBe('EPIPE');
+  });
+
+  it('a completed helper leaves its registration until the next select: a handler that reads and replies registers its socket once', async () => {
+    const { loop, selector } = newLoop();
+    const [a, b] = pair();
+    const handler = (async () => {
+      for (let i = 0; i < 20; i++) {
+        const data = await loop.sockRecv(b, 100);
+        await loop.sockSendall(b, data);
+      }
+    })();
+    const client = (async () => {
+      for (let i = 0; i < 20; i++) {
+        await loop.sockSendall(a, `ping ${i}`);
+        expect(text(await loop.sockRecv(a, 100))).toBe(`ping ${i}`);
+      }
+    })();
+    await runWithin(loop, Promise.all([handler, client]));
+    // Each side registered once, not once per message; neither has a reader or writer now.
+    expect(selector.registers - 1).toBeLessThanOrEqual(2); // the wakeup fd's own register is the 1
+    expect(loop.removeReader(b)).toBe(false);
+    expect(loop.removeWriter(b)).toBe(false);
+    await expectNoWatchers(loop, selector);
+    expect(selector.unregisters).toBe(selector.registers - 1);
+  });
+
+  it('addReader on a socket whose completed helper left its registration: the reader runs, the registration is reused', async () => {
+    const { loop, selector } = newLoop();
+    const [a, b] = pair();
+    const first = loop.sockRecv(b, 100);
+    loop.callSoon(() => a.send('one'));
+    expect(text(await runWithin(loop, first))).toBe('one');
+    const registers = selector.registers;
+    const got = new Promise<string>((resolve) => {
+      loop.addReader(b, () => {
+        loop.removeReader(b);
+        resolve(text(b.recv(100)!));
+      });
+    });
+    a.send('two');
+    expect(await runWithin(loop, got)).toBe('two');
+    expect(selector.registers).toBe(registers);
+    await expectNoWatchers(loop, selector);
+  });
+
+  it("a socket closed after its helper completed: a new socket with the same fd number waits and reads (the stale registration is dropped)", async () => {
+    const { loop, selector } = newLoop();
+    const [a, b] = pair();
+    const first = loop.sockRecv(b, 100);
+    loop.callSoon(() => a.send('old'));
+    expect(text(await runWithin(loop, first))).toBe('old');
+    const oldFd = b.fileno();
+    a.close();
+    b.close(); // before the loop turns: its registration is still in the selector
+    const [c, d] = pair();
+    expect([c.fileno(), d.fileno()]).toContain(oldFd);
+    const reader = c.fileno() === oldFd ? c : d;
+    const writer = reader === c ? d : c;
+    const pending = loop.sockRecv(reader, 100);
+    loop.callSoon(() => writer.send('new'));
+    expect(text(await runWithin(loop, pending))).toBe('new');
+    await expectNoWatchers(loop, selector);
+  });
+
+  it('a completed helper whose socket is closed before the loop turns leaves nothing behind', async () => {
+    const { loop, selector } = newLoop();
+    const [a, b] = pair();
+    const first = loop.sockRecv(b, 100);
+    loop.callSoon(() => a.send('x'));
+    expect(text(await runWithin(loop, first))).toBe('x');
+    b.close();
+    await expectNoWatchers(loop, selector);
   });
 
   it('a second sockRecv on a socket that already has one waiting is refused (RuntimeError)', async () => {
@@ -163,7 +246,7 @@ describe('socket helpers on loopback TCP', () => {
     };
     const [, reply] = await runWithin(loop, Promise.all([serve(), client()]));
     expect(reply).toBe('HELLO, LOOP');
-    expectNoWatchers(selector);
+    await expectNoWatchers(loop, selector);
   });
 
   it('sockConnect(sock) waits for a connection started by connect(), and resolves with the same socket', async () => {
@@ -181,7 +264,7 @@ describe('socket helpers on loopback TCP', () => {
     const { loop, selector } = newLoop();
     const port = await closedPort();
     expect(await runWithin(loop, rejection(loop.sockConnect({ port })))).toBe('ECONNREFUSED');
-    expectNoWatchers(selector);
+    await expectNoWatchers(loop, selector);
     // The socket form leaves the socket to its owner, its error read (SO_ERROR) but kept in `error`.
     const sock = keep(connect({ port }));
     expect(await runWithin(loop, rejection(loop.sockConnect(sock)))).toBe('ECONNREFUSED');
@@ -207,7 +290,7 @@ describe('socket helpers on loopback TCP', () => {
     expect(partial).toBe(true);
     expect(got.length).toBe(data.length);
     expect(Buffer.compare(got, data)).toBe(0);
-    expectNoWatchers(selector);
+    await expectNoWatchers(loop, selector);
   });
 
   it('sockRecv rejects with ECONNRESET when the peer resets the connection', async () => {
@@ -222,7 +305,7 @@ describe('socket helpers on loopback TCP', () => {
     const pending = loop.sockRecv(conn, 100);
     loop.callSoon(() => sock.close());
     expect(await runWithin(loop, rejection(pending))).toBe('ECONNRESET');
-    expectNoWatchers(selector);
+    await expectNoWatchers(loop, selector);
   });
 
   it('a busy loop (a callSoon chain that never ends) still lets Node carry TCP I/O: connect, accept, a round trip', async () => {
