@@ -3,6 +3,7 @@
 // SIGTERM or SIGINT, when the stdin pipe from the runner closes (the runner died), and after
 // --timeout seconds (default 600) whatever happens.
 import { fstatSync } from 'node:fs';
+import type net from 'node:net';
 
 export interface ServerArgs {
   port: number;
@@ -57,4 +58,23 @@ export function announce(port: number, timeoutS: number, stop: () => void): void
     process.stdin.resume();
   }
   process.stdout.write(`ready ${port}\n`);
+}
+
+/**
+ * For the plain node:net servers: listens on 127.0.0.1:`port`, announces, and on stop closes the
+ * server and destroys every socket in `sockets` (the server keeps it current). A listen error ends
+ * the process with code 1.
+ */
+export function serveNet(server: net.Server, sockets: Set<net.Socket>, { port, timeoutS }: ServerArgs): void {
+  server.on('error', (error) => {
+    console.error(`echo server: ${error.message}`);
+    process.exit(1);
+  });
+  server.listen({ host: '127.0.0.1', port, backlog: 511 }, () => {
+    const address = server.address() as net.AddressInfo;
+    announce(address.port, timeoutS, () => {
+      server.close();
+      for (const socket of sockets) socket.destroy();
+    });
+  });
 }

@@ -8,9 +8,9 @@
 //   node dist/bench/echo/server-floor.js <port> [--timeout S]
 import net from 'node:net';
 import { DirectWriter, withUserBufferReads } from '../../src/sources/tcp/net-internals.js';
-import { announce, serverArgs } from './lifecycle.js';
+import { serveNet, serverArgs } from './lifecycle.js';
 
-const { port, timeoutS } = serverArgs();
+const args = serverArgs();
 const sockets = new Set<net.Socket>();
 
 const server = net.createServer({ noDelay: true, pauseOnConnect: true, allowHalfOpen: true }, (accepted) => {
@@ -37,14 +37,4 @@ const server = net.createServer({ noDelay: true, pauseOnConnect: true, allowHalf
   socket.on('close', () => sockets.delete(socket!));
   socket.resume();
 });
-server.on('error', (error) => {
-  console.error(`echo server: ${error.message}`);
-  process.exit(1);
-});
-server.listen({ host: '127.0.0.1', port, backlog: 511 }, () => {
-  const address = server.address() as net.AddressInfo;
-  announce(address.port, timeoutS, () => {
-    server.close();
-    for (const socket of sockets) socket.destroy();
-  });
-});
+serveNet(server, sockets, args);

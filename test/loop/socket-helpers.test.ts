@@ -49,6 +49,13 @@ async function expectNoWatchers(loop: EventLoop, selector: RecordingSelector): P
   expect(selector.getMap()!.size).toBe(1);
 }
 
+/** A sockRecv on `to` that has to wait, completed by a send from `from` while the loop runs. */
+async function receiveOneWaiting(loop: EventLoop, from: { send(data: string): number }, to: { fileno(): number; recv(n: number): Uint8Array | null }, message: string): Promise<void> {
+  const pending = loop.sockRecv(to, 100);
+  loop.callSoon(() => from.send(message));
+  expect(text(await runWithin(loop, pending))).toBe(message);
+}
+
 describe('socket helpers on a socketpair', () => {
   it('sockRecv: at once when data is buffered (no loop needed), else once it arrives; empty at EOF', async () => {
     const { loop, selector } = newLoop();
@@ -152,9 +159,7 @@ describe('socket helpers on a socketpair', () => {
   it('addReader on a socket whose completed helper left its registration: the reader runs, the registration is reused', async () => {
     const { loop, selector } = newLoop();
     const [a, b] = pair();
-    const first = loop.sockRecv(b, 100);
-    loop.callSoon(() => a.send('one'));
-    expect(text(await runWithin(loop, first))).toBe('one');
+    await receiveOneWaiting(loop, a, b, 'one');
     const registers = selector.registers;
     const got = new Promise<string>((resolve) => {
       loop.addReader(b, () => {
@@ -171,9 +176,7 @@ describe('socket helpers on a socketpair', () => {
   it("a socket closed after its helper completed: a new socket with the same fd number waits and reads (the stale registration is dropped)", async () => {
     const { loop, selector } = newLoop();
     const [a, b] = pair();
-    const first = loop.sockRecv(b, 100);
-    loop.callSoon(() => a.send('old'));
-    expect(text(await runWithin(loop, first))).toBe('old');
+    await receiveOneWaiting(loop, a, b, 'old');
     const oldFd = b.fileno();
     a.close();
     b.close(); // before the loop turns: its registration is still in the selector
@@ -190,9 +193,7 @@ describe('socket helpers on a socketpair', () => {
   it('a completed helper whose socket is closed before the loop turns leaves nothing behind', async () => {
     const { loop, selector } = newLoop();
     const [a, b] = pair();
-    const first = loop.sockRecv(b, 100);
-    loop.callSoon(() => a.send('x'));
-    expect(text(await runWithin(loop, first))).toBe('x');
+    await receiveOneWaiting(loop, a, b, 'x');
     b.close();
     await expectNoWatchers(loop, selector);
   });
