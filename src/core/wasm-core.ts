@@ -72,6 +72,15 @@ export class WasmCore implements ReadinessCore {
     return this.#u16;
   }
 
+  /** The first n i32s of the scratch area, as a plain array (no subarray or Array.from: these run per wakeup). */
+  #scratchInts(n: number): number[] {
+    const base = this.#scratch;
+    const i32 = this.i32;
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = i32[base + i]!;
+    return out;
+  }
+
   #refresh(): void {
     this.#i32 = new Int32Array(this.exports.memory.buffer);
     this.#u16 = new Uint16Array(this.exports.memory.buffer);
@@ -113,11 +122,7 @@ export class WasmCore implements ReadinessCore {
   takeNotified(): number[] {
     const n = this.exports.take_notified();
     if (n <= 0) return [];
-    const base = this.#scratch;
-    const i32 = this.i32;
-    const out = new Array<number>(n);
-    for (let i = 0; i < n; i++) out[i] = i32[base + i]!;
-    return out;
+    return this.#scratchInts(n);
   }
   scanPoll(fds: Int32Array, events: Int32Array, revents: Int32Array, n: number): number {
     const ptr = this.exports.scratch_reserve(n * 8);
@@ -163,11 +168,7 @@ export class WasmCore implements ReadinessCore {
   readyList(epfd: number): number[] | number {
     const n = this.exports.ep_ready(epfd);
     if (n < 0) return n;
-    const base = this.#scratch;
-    const i32 = this.i32;
-    const out = new Array<number>(n);
-    for (let i = 0; i < n; i++) out[i] = i32[base + i]!;
-    return out;
+    return this.#scratchInts(n);
   }
 }
 

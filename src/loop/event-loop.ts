@@ -287,12 +287,12 @@ export class EventLoop implements Disposable {
 
   /**
    * A socket helper has completed: its reader or writer goes at once (removeReader then finds
-   * none), but its events stay in the selector until the start of the next
-   * iteration, before the loop selects again (#settleLingering). A helper that waits on the same
-   * socket again meanwhile, as a handler that reads, replies and reads again does, finds the
-   * registration in place: no unregister and register per message. (libuv defers its epoll_ctl
-   * calls to its next poll the same way.) No select can happen in between, so no event is
-   * reported for a file object without a reader or writer.
+   * none), but its events stay in the selector until the start of the next iteration, before the
+   * loop selects again (#settleLingering). A helper that waits on the same socket again
+   * meanwhile, as a handler that reads, replies and reads again does, finds the registration in
+   * place: no unregister and register per message. (libuv defers its epoll_ctl calls to its next
+   * poll the same way.) No select can happen in between, so no event is reported for a file
+   * object without a reader or writer.
    */
   #release(fileobj: FileLike, event: number): void {
     const key = this.#keyOf(fileobj, true);
