@@ -109,7 +109,7 @@ export class HostFdLedger {
 export const diskFdOf = (entry: FileFd | DirFd): number => (entry.kind === 'file' ? entry.hostFd : entry.fd);
 
 /** The host fd behind an entry, if it has one (files and directories). */
-export const hostFdOf = (entry: GuestFd): number | undefined =>
+const hostFdOf = (entry: GuestFd): number | undefined =>
   entry.kind === 'file' || entry.kind === 'dir' ? diskFdOf(entry) : undefined;
 
 export class GuestFdTable {

@@ -48,7 +48,7 @@ export const fstat = (hostFd: number): BigIntStats => host(() => fstatSync(hostF
 
 /** The stat of `name` in `dir`, not following a symlink; undefined if nothing is there. */
 export function lstatAt(resolved: Resolved): BigIntStats | undefined {
-  return host(() => lstatSync(hostPath(resolved.dir, resolved.name), { bigint: true, throwIfNoEntry: false }));
+  return host(() => lstatSync(hostPathOf(resolved), { bigint: true, throwIfNoEntry: false }));
 }
 
 /**

@@ -46,7 +46,7 @@ export function dirFor(ctx: GuestContext, fd: number, right: bigint): DirFd {
  * path_open_read_without_rights expects ERRNO_BADF from fd_read without FD_READ. Any other missing
  * right is ENOTCAPABLE (no official test says otherwise).
  */
-export function withRight<T extends GuestFd>(entry: T, right: bigint): T {
+function withRight<T extends GuestFd>(entry: T, right: bigint): T {
   // One BigInt operation when the right is there (every file read and write asks).
   if ((entry.rightsBase & right) === right) return entry;
   const missing = right & ~entry.rightsBase;

@@ -206,7 +206,6 @@ function withTwo<T>(
     atPath(ctx, second[0], second[1], second[2], false, (to) => use(from, to)));
 }
 
-
 export function pathRename(
   ctx: GuestContext, fd: number, oldPath: number, oldLen: number, newFd: number, newPath: number, newLen: number,
 ): number {

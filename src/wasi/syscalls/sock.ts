@@ -19,7 +19,7 @@ const SHUT_RD = 1;
 const SHUT_WR = 2;
 
 /** The socket behind fd, or EBADF (nothing) / ENOTSOCK (another kind). */
-export function socketFor(ctx: GuestContext, fd: number): SocketFd {
+function socketFor(ctx: GuestContext, fd: number): SocketFd {
   const entry = ctx.fds.get(fd);
   if (entry.kind !== 'socket') throw new WasiErrno(ENOTSOCK);
   return entry;
@@ -155,9 +155,9 @@ export function sendStream(ctx: GuestContext, socket: SocketFd, bufs: Uint8Array
 }
 
 /** What a connected socket may do. */
-export const STREAM_RIGHTS = R_FD_READ | R_FD_WRITE | R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE | R_SOCK_SHUTDOWN;
+const STREAM_RIGHTS = R_FD_READ | R_FD_WRITE | R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE | R_SOCK_SHUTDOWN;
 /** What a listener may do; its inheriting rights are those of the sockets it accepts. */
-export const LISTENER_RIGHTS = R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE | R_SOCK_ACCEPT;
+const LISTENER_RIGHTS = R_FD_FDSTAT_SET_FLAGS | R_FD_FILESTAT_GET | R_POLL_FD_READWRITE | R_SOCK_ACCEPT;
 
 /** The fd entry of listener `slot` (fds 3.., made at start). */
 export function listenerSocket(slot: number): SocketFd {
