@@ -658,15 +658,9 @@ function ioRecordOf(key: SelectorKey, kind: string): IoRecord {
   throw new RuntimeError(`cannot add a ${kind} for fd ${key.fd}: it is registered in the selector by someone else`);
 }
 
-/** The key's file object no longer has the key's fd (closed: fileno() is -1). */
+/** The key's file object no longer has the key's fd (closed: fileno() is -1, or it throws). */
 function movedOn(key: SelectorKey): boolean {
-  const fileobj = key.fileobj;
-  if (typeof fileobj !== 'object' || fileobj === null) return false;
-  try {
-    return fileobj.fileno() !== key.fd;
-  } catch {
-    return true;
-  }
+  return typeof key.fileobj !== 'number' && validFd(key.fileobj) !== key.fd;
 }
 
 /** An object whose fileno() says it is closed (-1), as a closed socket's does. */
