@@ -174,7 +174,7 @@ const SERVER_TEXT: Record<string, string> = {
   epoll: 'bench/echo/server-epoll.ts: edge-triggered `Epoll` over the TCP sources, `recvInto` a reused 64 KiB buffer until would-block, partial sends kept and resumed on EPOLLOUT',
   'epoll-peek': 'bench/echo/server-epoll.ts --peek: as above, moving the bytes with `peek`, `sendZeroCopy` and `consume`',
   'epoll-fallback': 'bench/echo/server-epoll.ts --no-internals: as `wasmux Epoll (ET)` with every use of node:net internals switched off, so the TCP sources run their documented fallbacks (reads as `data` events, every send through `socket.write`), as on a runtime without those internals',
-  selectors: '`startSelectorsEchoServer` over the epoll selector, bench/echo/server-loop.ts --selectors',
+  selectors: '`startSelectorsEchoServer` over the epoll selector, bench/echo/server-loop.ts --selectors: `recvInto` one 64 KiB buffer shared by every connection, then `send`',
   loop: 'bench/echo/server-loop.ts --eventloop: one async handler per connection on an `EventLoop`, `await loop.sockRecv(sock, 65536)` then `await loop.sockSendall(sock, data)`, the style of examples/blocking-style-server.ts',
   net: 'bench/echo/server-net.ts: `data` → `write`',
   'node-floor': 'bench/echo/server-floor.ts: the least a Node server can do per message, and so the floor for any server on node:net\'s reads: reads land in one shared buffer and are written back with `fs.writeSync` on the fd inside the read callback, no queue, readiness or wait (Node\'s internals, as net-internals.ts uses them)',

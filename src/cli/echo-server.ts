@@ -11,6 +11,7 @@ import type { FileLike } from '../api/fileobj.js';
 import {
   EVENT_READ, EVENT_WRITE, EpollSelector, PollSelector, SelectSelector, type BaseSelector,
 } from '../api/selectors/index.js';
+import { PosixError } from '../errors.js';
 import { eventfd } from '../sources/eventfd.js';
 import { listen, type Listener } from '../sources/tcp/listener.js';
 import type { TcpSocket } from '../sources/tcp/tcp-socket.js';
@@ -30,7 +31,7 @@ export interface SelectorsEchoOptions {
   /** 0 picks a free port. */
   port?: number;
   selector?: SelectorName;
-  /** Bytes per recv (default 64 KiB, like Python's `recv(65536)`). */
+  /** Bytes per read: the size of the one buffer every connection reads into (default 64 KiB, like Python's `recv(65536)`; 1 to 2^30, else EINVAL). */
   recvSize?: number;
   /** Reading a connection pauses while this many echo bytes wait for its client (default 1 MiB). */
   maxPendingBytes?: number;
@@ -52,6 +53,9 @@ export interface SelectorsEchoServer {
 /** Reading stops while a connection has this much echo waiting for its peer to read. */
 const MAX_PENDING = 1 << 20;
 
+/** The largest recvSize: one buffer of it is allocated up front. */
+const MAX_RECV_SIZE = 1 << 30;
+
 /** Echo bytes a connection's send buffer did not take yet, in order. */
 interface Kept {
   parts: Uint8Array[];
@@ -61,8 +65,16 @@ interface Kept {
 export async function startSelectorsEchoServer(options: SelectorsEchoOptions = {}): Promise<SelectorsEchoServer> {
   const name = options.selector ?? 'epoll';
   const recvSize = options.recvSize ?? 65536;
+  if (!Number.isSafeInteger(recvSize) || recvSize <= 0 || recvSize > MAX_RECV_SIZE) {
+    throw new PosixError('EINVAL', `recvSize must be an integer from 1 to ${MAX_RECV_SIZE}, got ${String(recvSize)}`);
+  }
   const maxPending = options.maxPendingBytes ?? MAX_PENDING;
   const sel: BaseSelector<Callback> = new SELECTORS[name]<Callback>();
+  // Every connection reads into this one buffer (recv_into), and the echo is sent from it. A
+  // recv() would return a view of the socket's receive memory, which may then never be reused
+  // (the view must not change): fresh, cold memory at every read costs about a fifth of the
+  // throughput at 16 KiB (bench/RESULTS.md, echo-changes).
+  const received = new Uint8Array(recvSize);
   const listener: Listener = await listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, backlog: 511 });
   const stats = { accepted: 0, open: 0, bytesEchoed: 0, sendsBlocked: 0 };
   const pending = new Map<TcpSocket, Kept>();
@@ -118,9 +130,9 @@ export async function startSelectorsEchoServer(options: SelectorsEchoOptions = {
         sel.modify(conn, EVENT_READ, read);
       }
       if (!(mask & EVENT_READ) || ending.has(conn) || (pending.get(conn)?.bytes ?? 0) >= maxPending) return;
-      const data = conn.recv(recvSize);
-      if (data === null) return; // nothing after all (another reader got there first)
-      if (data.length === 0) {
+      const n = conn.recvInto(received);
+      if (n === null) return; // nothing after all (another reader got there first)
+      if (n === 0) {
         // EOF: the client sends nothing more, but it may not have read all of its echo yet.
         const keptBytes = pending.get(conn)?.bytes ?? 0;
         options.onEof?.(keptBytes);
@@ -132,13 +144,14 @@ export async function startSelectorsEchoServer(options: SelectorsEchoOptions = {
         }
         return;
       }
+      const data = received.subarray(0, n);
       const sent = pending.has(conn) ? 0 : conn.send(data);
       stats.bytesEchoed += sent;
       if (sent < data.length) {
         stats.sendsBlocked++;
         options.onSendBlocked?.();
         const kept = pending.get(conn) ?? { parts: [], bytes: 0 };
-        kept.parts.push(data.slice(sent)); // recv's bytes may be a view into the socket's buffer
+        kept.parts.push(data.slice(sent)); // a copy: `received` is reused by the next read
         kept.bytes += data.length - sent;
         pending.set(conn, kept);
         const events = kept.bytes >= maxPending ? EVENT_WRITE : EVENT_READ | EVENT_WRITE;

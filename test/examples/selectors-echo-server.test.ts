@@ -45,6 +45,12 @@ it('the example\'s default selector (epoll) is DefaultSelector, so the three bel
   expect(SELECTORS.epoll).toBe(DefaultSelector);
 });
 
+it('a recvSize that is not a positive integer up to 2^30 is EINVAL, before anything is opened', async () => {
+  for (const recvSize of [0, -1, 1.5, Number.NaN, 2 ** 30 + 1]) {
+    await expect(startSelectorsEchoServer({ recvSize }), String(recvSize)).rejects.toMatchObject({ code: 'EINVAL' });
+  }
+});
+
 describe.each(Object.keys(SELECTORS) as SelectorName[])('selectors echo server (%s)', (selector) => {
   it('echoes several clients at once, byte for byte', async () => {
     await withServer({ selector }, async (server) => {
@@ -53,6 +59,16 @@ describe.each(Object.keys(SELECTORS) as SelectorName[])('selectors echo server (
       for (const [i, data] of payloads.entries()) expect(sha256(echoed[i]!), `client ${i}`).toBe(sha256(data));
       expect(server.stats.accepted).toBe(8);
       expect(server.stats.open).toBe(0);
+    });
+  });
+
+  it('reads with a small recvSize into its one buffer: every client still gets its own bytes', async () => {
+    // The buffer is shared by every connection and reused at each read: what a send did not take
+    // must be kept as a copy, or the next read would change it.
+    await withServer({ selector, recvSize: 777 }, async (server) => {
+      const payloads = Array.from({ length: 4 }, (_, i) => randomBytes(200_000 + i * 1000));
+      const echoed = await Promise.all(payloads.map((data) => echoThrough(server.port, data)));
+      for (const [i, data] of payloads.entries()) expect(sha256(echoed[i]!), `client ${i}`).toBe(sha256(data));
     });
   });
 
