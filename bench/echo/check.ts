@@ -5,7 +5,7 @@
 // took its slow paths (partial sends, reading stopped) when it exits. SHA-256 of what came back must equal
 // what was sent. Run after `npm run build`:
 //
-//   node dist/bench/echo/check.js [--servers epoll,selectors,loop,net,python] [--connections 8] [--mib 4]
+//   node dist/bench/echo/check.js [--servers epoll,selectors,loop,net,node-floor,node-floor-deferred,python] [--connections 8] [--mib 4]
 //   (c-epoll, once bench:echo has built build/bench/server-epoll: its sends wait with poll(), so the
 //   stalled reader holds up the other connections for a while, but every byte must still come back)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const { values } = parseArgs({
   options: {
-    servers: { type: 'string', default: 'epoll,selectors,loop,net,python' },
+    servers: { type: 'string', default: 'epoll,selectors,loop,net,node-floor,node-floor-deferred,python' },
     connections: { type: 'string', default: '8' },
     mib: { type: 'string', default: '4' },
   },
@@ -35,6 +35,8 @@ const commands: Record<string, string[]> = {
   loop: [process.execPath, join(root, 'dist/bench/echo/server-loop.js'), '--eventloop'],
   'c-epoll': [join(root, 'build/bench/server-epoll')],
   net: [process.execPath, join(root, 'dist/bench/echo/server-net.js')],
+  'node-floor': [process.execPath, join(root, 'dist/bench/echo/server-floor.js')],
+  'node-floor-deferred': [process.execPath, join(root, 'dist/bench/echo/server-floor.js'), '--deferred'],
   python: [python || 'python3', join(root, 'bench/echo/server_selectors.py')],
 };
 

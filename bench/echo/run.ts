@@ -117,6 +117,7 @@ const allServers: Server[] = [
   ...wasmuxServers,
   { key: 'net', label: 'node:net', command: [node.exe, join(root, 'dist/bench/echo/server-net.js')] },
   { key: 'node-floor', label: 'Node floor (read callback → writeSync)', command: [node.exe, join(root, 'dist/bench/echo/server-floor.js')] },
+  { key: 'node-floor-deferred', label: 'Node floor, deferred (copy, then writeSync after the I/O phase)', command: [node.exe, join(root, 'dist/bench/echo/server-floor.js'), '--deferred'] },
   { key: 'python', label: 'Python selectors', command: python ? [python.exe, join(root, 'bench/echo/server_selectors.py')] : [] },
 ];
 const wanted = String(runner.own.servers ?? (profileMode ? 'epoll,net' : baselineDir ? 'epoll,epoll-baseline,net' : 'c-epoll,epoll,epoll-fallback,selectors,loop,net,node-floor,python')).split(',');
@@ -129,7 +130,7 @@ const servers = allServers.filter((server) => {
     server.command = exe ? [exe] : [];
     return exe !== undefined;
   }
-  if (server.command[0] === node.exe && server.key !== 'net' && server.key !== 'node-floor' && !tcpApi) {
+  if (server.command[0] === node.exe && server.key !== 'net' && !server.key.startsWith('node-floor') && !tcpApi) {
     skipped.push('wasmux Epoll: `listen` is not exported from src/index.ts yet (the TCP sources are missing), so there is no Epoll server to run');
     return false;
   }
@@ -178,6 +179,7 @@ const SERVER_TEXT: Record<string, string> = {
   loop: 'bench/echo/server-loop.ts --eventloop: one async handler per connection on an `EventLoop`, `await loop.sockRecv(sock, 65536)` then `await loop.sockSendall(sock, data)`, the style of examples/blocking-style-server.ts',
   net: 'bench/echo/server-net.ts: `data` → `write`',
   'node-floor': 'bench/echo/server-floor.ts: the least a Node server can do per message, and so the floor for any server on node:net\'s reads: reads land in one shared buffer and are written back with `fs.writeSync` on the fd inside the read callback, no queue, readiness or wait (Node\'s internals, as net-internals.ts uses them)',
+  'node-floor-deferred': 'bench/echo/server-floor.ts --deferred: the floor plus the least a readiness API must add to it: each read copied out of Node\'s reused buffer (to the end of one arena), and the echo deferred to after the I/O phase of the host loop\'s turn (one setImmediate per batch), then one pass writes every queued read back; no readiness state, wait or promise',
   python: 'bench/echo/server_selectors.py: `DefaultSelector`, accept and read callbacks, `recv(65536)` then `sendall`',
 };
 
