@@ -211,8 +211,8 @@ const TARGETS = [
 
 // What bounds those targets on node:net, and how near the wasmux servers come to it (no pass/fail).
 const BOUNDS = [
-  { key: 'node-floor', versus: 'python', what: 'bound: Node floor vs Python selectors (no server on node:net\'s reads does better)' },
-  { key: 'node-floor-deferred', versus: 'python', what: 'bound: Node floor, deferred, vs Python selectors (no readiness API on node:net does better)' },
+  { key: 'node-floor', versus: 'python', what: 'bound: Node floor vs Python selectors (what any server on node:net\'s reads can reach)' },
+  { key: 'node-floor-deferred', versus: 'python', what: 'bound: Node floor, deferred, vs Python selectors (what is left after a readiness API\'s copy and batch)' },
   { key: 'epoll', versus: 'node-floor-deferred', what: 'wasmux Epoll server vs the deferred floor' },
   { key: 'selectors', versus: 'node-floor-deferred', what: 'selectors server (npm start) vs the deferred floor' },
 ];
