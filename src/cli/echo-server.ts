@@ -72,8 +72,8 @@ export async function startSelectorsEchoServer(options: SelectorsEchoOptions = {
   const sel: BaseSelector<Callback> = new SELECTORS[name]<Callback>();
   // Every connection reads into this one buffer (recv_into), and the echo is sent from it. A
   // recv() would return a view of the socket's receive memory, which may then never be reused
-  // (the view must not change): fresh, cold memory at every read costs about a fifth of the
-  // throughput at 16 KiB (bench/RESULTS.md, echo-changes).
+  // (the view must not change): fresh, cold memory at every read cost this server 14% to 24% of its
+  // throughput at 16 KiB (Node 20 and 26; bench/RESULTS.md, echo-changes).
   const received = new Uint8Array(recvSize);
   const listener: Listener = await listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, backlog: 511 });
   const stats = { accepted: 0, open: 0, bytesEchoed: 0, sendsBlocked: 0 };
