@@ -2,9 +2,19 @@
 // array of [fd, events] pairs and a promise, and pollInto(), which fills a reused Events buffer.
 // Run by npm run bench (bench/core.bench.ts writes its tables into bench/RESULTS.md), or alone:
 // node dist/bench/api.bench.js [--quick] after npm run build.
+//
+// Then one message at a time through a socketpair (send, then recv or recvInto), the pattern of a
+// request and its reply over an in-process socket. `--baseline DIR` adds the same rows for another
+// built checkout's socketpair, measured in the same run: node dist/bench/api.bench.js --baseline ../before
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { isMainModule } from '../examples/main-module.js';
-import { EPOLLET, EPOLLIN, Epoll, Events, eventfd, type EventFd } from '../src/index.js';
-import { row, run, table } from './report.js';
+import { EPOLLET, EPOLLIN, Epoll, Events, eventfd, socketpair, type EventFd } from '../src/index.js';
+import { batched, row, run, table } from './report.js';
+
+/** Messages per tinybench sample of the socketpair rows. */
+const MESSAGES = 1000;
 
 export async function runApiBench(): Promise<string> {
   const sections: string[] = [];
@@ -56,7 +66,58 @@ export async function runApiBench(): Promise<string> {
     for (const efd of efds) efd.close();
   }
   sections.push('`poll()` allocates a promise and an array of [fd, events] pairs per call; `pollInto(events)` fills a reused `Events` buffer synchronously (no promise); `wait(events, 0)` is the awaitable form of the same. One call per tinybench sample; ratios of median times, from this run.\n');
+  sections.push(await socketpairSection());
   return sections.join('\n');
+}
+
+/** The socketpair rows: this checkout's, and a --baseline checkout's beside them. */
+async function socketpairSection(): Promise<string> {
+  const pairs: Array<[string, typeof socketpair]> = [['this checkout', socketpair]];
+  const at = process.argv.indexOf('--baseline');
+  let versus: string | undefined;
+  if (at >= 0) {
+    const dir = resolve(process.argv[at + 1] ?? '.');
+    const commit = spawnSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+    const other = (await import(pathToFileURL(join(dir, 'dist/src/index.js')).href)) as { socketpair: typeof socketpair };
+    versus = `at ${commit}`;
+    pairs.push([versus, other.socketpair]);
+  }
+  const rows = [];
+  for (const size of [64, 16384]) {
+    const message = new Uint8Array(size).fill(7);
+    const buf = new Uint8Array(65536);
+    const tasks: Array<[string, () => unknown]> = [];
+    const ends: Array<{ close(): void }> = [];
+    for (const [name, make] of pairs) {
+      const [a, b] = make();
+      ends.push(a, b);
+      tasks.push([`recv(65536) ${name}`, batched(MESSAGES, (n) => {
+        let got = 0;
+        for (let i = 0; i < n; i++) {
+          a.send(message);
+          got += b.recv(65536)!.length;
+        }
+        return got;
+      })]);
+      tasks.push([`recvInto(buf) ${name}`, batched(MESSAGES, (n) => {
+        let got = 0;
+        for (let i = 0; i < n; i++) {
+          a.send(message);
+          got += b.recvInto(buf)!;
+        }
+        return got;
+      })]);
+    }
+    const measured = await run(`socketpair ${size} B`, tasks);
+    for (const [name] of pairs) {
+      for (const op of ['recv(65536)', 'recvInto(buf)']) rows.push(row(`${size} B, ${op}`, name, measured.get(`${op} ${name}`)!, 1));
+    }
+    for (const end of ends) end.close();
+  }
+  return table('socketpair: send, then receive, one message at a time', rows, {
+    key: 'message, read with', per: 'ns/message', baseline: versus ?? 'this checkout',
+    notes: ['A socketpair end keeps one chunk of its receive queue (up to 16 KiB) once a read has emptied it (src/sources/byte-queue.ts); recv returns a new array, recvInto fills a reused buffer.'],
+  });
 }
 
 if (isMainModule(import.meta.url)) {

@@ -4,6 +4,12 @@ import { PosixError } from '../errors.js';
 const MIN_CHUNK = 1024;
 /** Consumed chunk slots are dropped from the array once they are this many and half of it. */
 const COMPACT_AT = 64;
+/**
+ * A queue emptied by a read keeps its last chunk for the next push when it is at most this big:
+ * a socket that sends and receives one message at a time would otherwise allocate (and zero) a
+ * chunk per message. Reads copy out, so the kept memory is never anyone else's.
+ */
+const KEEP_CHUNK = 16 * 1024;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -51,14 +57,16 @@ export class ByteQueue {
       const tail = this.#chunks[last]!;
       copied = Math.min(n, tail.length - this.#tailEnd);
       if (copied > 0) {
-        tail.set(data.subarray(0, copied), this.#tailEnd);
+        // Whole arrays are copied as they are: subarray of a small array makes V8 move its bytes
+        // off the heap first.
+        tail.set(copied === data.length ? data : data.subarray(0, copied), this.#tailEnd);
         this.#tailEnd += copied;
       }
     }
     if (copied < n) {
       const rest = n - copied;
       const chunk = new Uint8Array(Math.max(rest, MIN_CHUNK));
-      chunk.set(data.subarray(copied, n));
+      chunk.set(rest === data.length ? data : data.subarray(copied, n));
       this.#chunks.push(chunk);
       this.#tailEnd = rest;
     }
@@ -94,6 +102,20 @@ export class ByteQueue {
     this.#size = 0;
   }
 
+  /** Every byte has been read: start again at the front of the last chunk if it is kept. */
+  #emptied(): void {
+    const chunks = this.#chunks;
+    const last = chunks[chunks.length - 1];
+    if (last === undefined || last.length > KEEP_CHUNK) {
+      this.clear();
+      return;
+    }
+    if (chunks.length > 1) this.#chunks = [last];
+    this.#head = 0;
+    this.#offset = 0;
+    this.#tailEnd = 0;
+  }
+
   #copy(buf: Uint8Array, consume: boolean): number {
     const want = Math.min(buf.length, this.#size);
     const chunks = this.#chunks;
@@ -117,7 +139,7 @@ export class ByteQueue {
     if (!consume) return copied;
     this.#size -= copied;
     if (this.#size === 0) {
-      this.clear();
+      this.#emptied();
     } else {
       this.#head = index;
       this.#offset = offset;

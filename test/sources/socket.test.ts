@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Epoll } from '../../src/api/epoll.js';
 import {
@@ -52,6 +53,65 @@ describe('ByteQueue', () => {
     }
     got.push(...q.take(q.size));
     expect(got).toEqual(sent);
+  });
+
+  it('what a read returned never changes when the queue writes its memory again', () => {
+    // An emptied queue keeps its last chunk for the next push (up to 16 KiB): reads must copy.
+    for (const size of [3, 1000, 16 * 1024, 16 * 1024 + 1]) {
+      const q = new ByteQueue(1 << 20);
+      q.push(new Uint8Array(size).fill(1));
+      const taken = q.take(size);
+      q.push(new Uint8Array(size).fill(2));
+      const peeked = q.peek(size);
+      const into = new Uint8Array(size);
+      q.readInto(into);
+      q.push(new Uint8Array(size).fill(3));
+      expect([taken.every((b) => b === 1), peeked.every((b) => b === 2), into.every((b) => b === 2)], `size ${size}`).toEqual([true, true, true]);
+      expect(q.take(size).every((b) => b === 3)).toBe(true);
+    }
+  });
+
+  it('matches a plain array of bytes under any sequence of pushes, takes, peeks, readIntos and clears (property)', () => {
+    const op = fc.oneof(
+      fc.record({ push: fc.integer({ min: 0, max: 20_000 }) }),
+      fc.record({ take: fc.integer({ min: 0, max: 20_000 }) }),
+      fc.record({ peek: fc.integer({ min: 0, max: 20_000 }) }),
+      fc.record({ readInto: fc.integer({ min: 1, max: 20_000 }) }),
+      fc.constant({ clear: true }),
+    );
+    fc.assert(fc.property(fc.integer({ min: 1, max: 40_000 }), fc.array(op, { maxLength: 40 }), (capacity, ops) => {
+      const q = new ByteQueue(capacity);
+      let model: number[] = [];
+      let next = 0;
+      const returned: [Uint8Array, number[]][] = [];
+      for (const o of ops) {
+        if ('push' in o) {
+          const data = Uint8Array.from({ length: o.push }, () => next++ & 0xff);
+          const n = q.push(data);
+          expect(n).toBe(Math.min(o.push, capacity - model.length));
+          model.push(...data.subarray(0, n));
+        } else if ('take' in o || 'peek' in o) {
+          const n = 'take' in o ? o.take : o.peek;
+          const got = 'take' in o ? q.take(n) : q.peek(n);
+          const want = model.slice(0, Math.min(n, model.length));
+          expect([...got]).toEqual(want);
+          if ('take' in o) model = model.slice(want.length);
+          returned.push([got, want]);
+        } else if ('readInto' in o) {
+          const buf = new Uint8Array(o.readInto);
+          const n = q.readInto(buf);
+          expect([...buf.subarray(0, n)]).toEqual(model.slice(0, n));
+          model = model.slice(n);
+          returned.push([buf.subarray(0, n), [...buf.subarray(0, n)]]);
+        } else {
+          q.clear();
+          model = [];
+        }
+        expect([q.size, q.free]).toEqual([model.length, capacity - model.length]);
+      }
+      // No later push wrote over what an earlier read handed out.
+      for (const [got, want] of returned) expect([...got]).toEqual(want);
+    }), { numRuns: 300 });
   });
 });
 
