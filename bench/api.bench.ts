@@ -41,7 +41,7 @@ export async function runApiBench(): Promise<string> {
       }],
     ]);
     const rows = [...tasks].map(([name, task]) => row('1', name, task, 1));
-    sections.push(table('wakeup + wait, 1 event', rows, { key: 'events per wait', per: 'ns/event', baseline: 'Epoll.poll(0)' }));
+    sections.push(table('Epoll API: wakeup + wait, 1 event', rows, { key: 'events per wait', per: 'ns/event', baseline: 'Epoll.poll(0)' }));
     ep.close();
     efd.close();
   }
@@ -61,7 +61,7 @@ export async function runApiBench(): Promise<string> {
       }],
     ]);
     const rows = [...tasks].map(([name, task]) => row('1000', name, task, 1000));
-    sections.push(table('wait of 1000 LT-ready fds', rows, { key: 'events per wait', per: 'ns/event', baseline: 'Epoll.poll(0, 1024)' }));
+    sections.push(table('Epoll API: wait of 1000 LT-ready fds', rows, { key: 'events per wait', per: 'ns/event', baseline: 'Epoll.poll(0, 1024)' }));
     ep.close();
     for (const efd of efds) efd.close();
   }

@@ -436,7 +436,7 @@ async function main(): Promise<void> {
   log('f. breakdown');
   const breakdownRows = await benchBreakdown();
   gc();
-  log('g. Epoll API: poll() vs the zero-allocation paths');
+  log('g. Epoll API: poll() vs the zero-allocation paths; socketpair round trips');
   const apiSections = await runApiBench();
 
   // ---- tables
@@ -469,7 +469,7 @@ async function main(): Promise<void> {
   sections.push(table('f. where the time goes (1000 fds registered)', breakdownRows, { ...vsWasm, key: 'op', per: 'ns/op', notes: [
     '`exports.scratch_ptr()` is an empty call: the JS→wasm boundary cost alone.',
   ] }));
-  sections.push(apiSections.replace(/^### /gm, '### g. Epoll API: '));
+  sections.push(apiSections.replace(/^### /gm, '### g. '));
 
   // e. memory
   let memoryOk = false;
