@@ -130,6 +130,8 @@ export function _start(): void {
 }`;
 
 const guests = guestsForFile({ longClock: GUEST });
+/** The most CPU share a waiting guest's process may show in its quietest window (see below). */
+const IDLE_BOUND = 0.2;
 
 describe('a guest waiting on clocks of 2^64 - 1 ns', () => {
   it('costs no CPU while it waits, and its sockets still wake it (the clocks do not fire)', async () => {
@@ -157,16 +159,19 @@ describe('a guest waiting on clocks of 2^64 - 1 ns', () => {
       await saidNow('w1Lw'); // the first poll ended with the listener, not the clock; now in the second
       // Waiting in the second poll, it must not spin: a spinning thread takes its share of a core
       // (0.3 to 1 here, on a loaded machine) in every window of 200 ms, while the process's other
-      // threads (the compiler, the GC) settle within a few windows to almost nothing.
+      // threads (the compiler, the GC) settle within a few windows to little. Not to nothing: the
+      // kernel charges CPU time at its ticks, and a runtime that only sleeps is charged 0.04 (Node)
+      // to 0.08 (Deno) of a core per window here, and up to 0.17 for Deno with this guest under a
+      // loaded CI run. So the bound is 0.2, and the least of up to ten windows must be under it.
       const windows: number[] = [];
-      for (let i = 0; i < 10 && !(windows.at(-1)! < 0.1); i++) {
+      for (let i = 0; i < 10 && !(windows.at(-1)! < IDLE_BOUND); i++) {
         const cpu = process.cpuUsage();
         const wall = performance.now();
         await new Promise((resolve) => setTimeout(resolve, 200));
         const used = process.cpuUsage(cpu);
         windows.push((used.user + used.system) / 1000 / (performance.now() - wall));
       }
-      expect(Math.min(...windows), `CPU share in each 200 ms window: ${windows.map((w) => w.toFixed(2)).join(', ')}`).toBeLessThan(0.1);
+      expect(Math.min(...windows), `CPU share in each 200 ms window: ${windows.map((w) => w.toFixed(2)).join(', ')}`).toBeLessThan(IDLE_BOUND);
       client.write('x');
       await saidNow('w1Lw1C');
       expect((await within(run, 'the guest ending')).exitCode).toBe(0);
