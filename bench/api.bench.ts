@@ -6,12 +6,11 @@
 // Then one message at a time through a socketpair (send, then recv or recvInto), the pattern of a
 // request and its reply over an in-process socket. `--baseline DIR` adds the same rows for another
 // built checkout's socketpair, measured in the same run: node dist/bench/api.bench.js --baseline ../before
-import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainModule } from '../examples/main-module.js';
 import { EPOLLET, EPOLLIN, Epoll, Events, eventfd, socketpair, type EventFd } from '../src/index.js';
-import { batched, row, run, table } from './report.js';
+import { batched, commitOf, row, run, table } from './report.js';
 
 /** Messages per tinybench sample of the socketpair rows. */
 const MESSAGES = 1000;
@@ -77,9 +76,8 @@ async function socketpairSection(): Promise<string> {
   let versus: string | undefined;
   if (at >= 0) {
     const dir = resolve(process.argv[at + 1] ?? '.');
-    const commit = spawnSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
     const other = (await import(pathToFileURL(join(dir, 'dist/src/index.js')).href)) as { socketpair: typeof socketpair };
-    versus = `at ${commit}`;
+    versus = `at ${commitOf(dir)}`;
     pairs.push([versus, other.socketpair]);
   }
   const rows = [];

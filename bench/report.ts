@@ -1,6 +1,7 @@
 // What every benchmark shares: timing with tinybench and the rows it yields, one table format,
 // the machine and command a run was taken with, and the sections of bench/RESULTS.md that each
 // benchmark rewrites (hand-written text between them is kept).
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { relative } from 'node:path';
@@ -11,6 +12,11 @@ import { Bench, type Fn, type Task } from 'tinybench';
 
 /** The checkout: this file runs as dist/bench/report.js. */
 export const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The short commit another checkout is at ('' outside git): how a --baseline build is named in tables. */
+export function commitOf(checkout: string): string {
+  return spawnSync('git', ['-C', checkout, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+}
 export const resultsPath = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
 
 // ---------------------------------------------------------------- timing

@@ -33,7 +33,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { commandLine, machineLine, root, timestamp, type Column } from '../report.js';
+import { commandLine, commitOf, machineLine, root, timestamp, type Column } from '../report.js';
 import {
   buildNative, countSyscalls, detailTable, failureLines, finish, fmtInt, fmtPct, fmtSize, hasStrace, hasTaskset,
   LOADGEN_LIMIT, loadgenText, measure, parseRunner, pick, resultsTable, roundsText, runRounds, sectionHead, spawnServer,
@@ -96,7 +96,7 @@ async function hasTcpApi(): Promise<boolean> {
 // --baseline: another checkout's build of the same wasmux servers, named by its commit.
 const baselineDir = typeof runner.own.baseline === 'string' ? resolve(runner.own.baseline) : undefined;
 if (baselineDir && !existsSync(join(baselineDir, 'dist/bench/echo/server-epoll.js'))) usage(`--baseline: ${baselineDir}/dist/bench/echo/server-epoll.js does not exist (build that checkout first)`);
-const baselineCommit = baselineDir && spawnSync('git', ['-C', baselineDir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+const baselineCommit = baselineDir && commitOf(baselineDir);
 
 const wasmuxServers: Server[] = [
   { key: 'epoll', label: 'wasmux Epoll (ET)', command: [node.exe, epollServer] },
